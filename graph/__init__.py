@@ -1,0 +1,1 @@
+"""How triples get in and out: report sources, the build, the store."""

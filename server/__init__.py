@@ -1,0 +1,1 @@
+"""The HTTP layer (Flask app factory, blueprints); see the endpoint issue."""
