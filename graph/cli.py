@@ -1,0 +1,148 @@
+"""The ``eurasia-kg`` command: build, validate and query the graph.
+
+Every command reads its settings from ``EURASIA_KG_*`` environment variables, which the
+global options override. Errors are printed as one clear message, never a traceback, and the
+exit status is 1 (2 for wrong usage).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+
+import queries
+from graph.build import ValidationError, build, check
+from graph.compiler import BuildError
+from graph.namespaces import Dataset
+from graph.settings import Settings
+from graph.store import Store, open_store
+from ontology.reasoning import InconsistentError
+from queries.results import render
+
+FORMATS = ["table", "json", "csv", "tsv", "xml", "turtle", "ntriples"]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--store", help="Store directory [EURASIA_KG_STORE; default: ./data/store].")
+@click.option("--base", help="Dataset namespace [EURASIA_KG_BASE].")
+@click.option("--sources", type=click.Path(path_type=Path), help="Folder of report sources "
+              "[EURASIA_KG_SOURCES; default: graph/sources].")
+@click.option("--reports", type=click.Path(path_type=Path), help="Folder of the reports' texts "
+              "[EURASIA_KG_REPORTS; default: ../shared/seed].")
+@click.pass_context
+def main(ctx: click.Context, **options: object) -> None:
+    """eurasia-kg: reports on Eurasian geopolitics as a knowledge graph."""
+    try:
+        ctx.obj = Settings.from_env().with_(**options)
+    except ValueError as error:
+        raise click.UsageError(str(error)) from None
+
+
+@contextmanager
+def _store(settings: Settings) -> Iterator[Store]:
+    try:
+        store = open_store(settings.store)
+    except OSError as error:
+        raise click.ClickException(f"cannot open the store at {settings.store}: {error}. "
+                                   "Is another eurasia-kg process using it?") from None
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+@main.command("build")
+@click.pass_obj
+def build_command(settings: Settings) -> None:
+    """Build the graph from the report sources into the store, all or nothing."""
+    with _store(settings) as store:
+        try:
+            summary = build(settings, store)
+        except (BuildError, ValidationError, InconsistentError) as error:
+            raise click.ClickException(str(error)) from None
+    click.echo(f"{summary}\nstore: {settings.store}")
+
+
+@main.command()
+@click.pass_obj
+def validate(settings: Settings) -> None:
+    """Check the sources and the SHACL shapes without writing anything."""
+    try:
+        violations = check(settings)
+    except BuildError as error:
+        raise click.ClickException(str(error)) from None
+    if violations:
+        raise click.ClickException(str(ValidationError(violations)).replace("; the store is unchanged", ""))
+    click.echo("the sources are valid: they compile and conform to the SHACL shapes")
+
+
+@main.command("queries")
+def list_queries() -> None:
+    """List the named questions and their parameters."""
+    for query in queries.catalogue().values():
+        click.echo(f"{query.name}\n    {query.title}")
+        for param in query.parameters:
+            need = "required" if param.required else "optional"
+            click.echo(f"    --{param.name} ({param.kind}, {need}): {param.description}")
+
+
+@main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.argument("query", required=False)
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@click.option("--all", "run_all", is_flag=True, help="Run every named question (with the "
+              "example values of required parameters).")
+@click.pass_context
+def query(ctx: click.Context, query: str | None, fmt: str, run_all: bool) -> None:
+    """Run QUERY: a named question, a .rq file, or - for standard input.
+
+    Parameters of named questions are given as --name value, e.g.
+    `eurasia-kg query visits --state tajikistan`.
+    """
+    settings: Settings = ctx.obj
+    dataset = Dataset(settings.base)
+    if run_all == (query is not None):
+        raise click.UsageError("give a QUERY or --all")
+    try:
+        values = _parameters(ctx.args)
+        jobs = ([(q, queries.examples(q)) for q in queries.catalogue().values()] if run_all
+                else [(_load(query or "-"), values)])
+        with _store(settings) as store:
+            if len(store) == 0:
+                raise click.ClickException(f"the store at {settings.store} is empty; run "
+                                           "`eurasia-kg build` first")
+            for named, params in jobs:
+                if run_all:
+                    click.echo(f"\n## {named.title} ({named.name}"
+                               + "".join(f" --{k} {v}" for k, v in params.items()) + ")\n")
+                result = store.query(named.sparql(dataset),
+                                     substitutions=named.bindings(params, dataset))
+                click.echo(render(result, fmt, dataset.prefixes()))
+    except (queries.QueryError, ValueError) as error:
+        raise click.ClickException(str(error)) from None
+    except SyntaxError as error:
+        raise click.ClickException(f"the query is not valid SPARQL: {error}") from None
+    except OSError as error:
+        raise click.ClickException(f"cannot read the query: {error}") from None
+
+
+def _parameters(args: list[str]) -> dict[str, str]:
+    values: dict[str, str] = {}
+    pending = list(args)
+    while pending:
+        flag = pending.pop(0)
+        if not flag.startswith("--") or not pending:
+            raise click.UsageError(f"parameters are given as --name value; cannot read {flag!r}")
+        values[flag[2:]] = pending.pop(0)
+    return values
+
+
+def _load(spec: str) -> queries.NamedQuery:
+    if spec == "-":
+        return queries.NamedQuery.parse("stdin", sys.stdin.read())
+    if spec.endswith(".rq") or "/" in spec:
+        return queries.load_file(Path(spec))
+    return queries.find(spec)
