@@ -194,7 +194,8 @@ class _SourceEmitter:
         entities_graph = self.ds.graph(f"{self.source.report_id}/entities")
         yield from self._graph_description(entities_graph, "entities named in")
         for slug, body in _items(data.get("entities")):
-            yield from self._entity(slug, body, entities_graph)
+            if SLUG.fullmatch(slug):  # an invalid id was reported when definitions were collected
+                yield from self._entity(slug, body, entities_graph)
         yield from self._claims(_as_list(data.get("claims")))
         yield from self._background(_as_list(data.get("background")))
         yield from self._mentions()
@@ -335,12 +336,15 @@ class _SourceEmitter:
             if not isinstance(facts, Mapping) or not facts:
                 self.error(claim.line, "a claim needs 'facts': a mapping of entity ids to properties")
                 continue
-            for slug, body in _items(facts):
-                if slug not in self.c.typed_ids:
-                    self.error(facts.key_lines[slug], f"'{slug}' is not defined: give it a class "
-                               f"(a: ...) here or under 'entities'{_suggest(slug, self.c.typed_ids)}")
-                    continue
+            yield from self._facts(facts, graph)
+
+    def _facts(self, facts: Any, graph: NamedNode) -> Iterator[Quad]:
+        for slug, body in _items(facts):
+            if slug in self.c.typed_ids:
                 yield from self._entity(slug, body, graph)
+            elif SLUG.fullmatch(slug):
+                self.error(facts.key_lines[slug], f"'{slug}' is not defined: give it a class "
+                           f"(a: ...) here or under 'entities'{_suggest(slug, self.c.typed_ids)}")
 
     def _locate(self, claim: Mapping) -> int | None:
         quote = claim.get("sentence")
@@ -390,8 +394,7 @@ class _SourceEmitter:
                            "(the public source of its facts) and 'facts'")
                 continue
             yield Quad(graph, self.kgo("background"), Literal(item["source"]), self.provenance)
-            for slug, body in _items(item.get("facts")):
-                yield from self._entity(slug, body, graph)
+            yield from self._facts(item.get("facts"), graph)
 
     def _mentions(self) -> Iterator[Quad]:
         text = self.source.text

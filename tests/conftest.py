@@ -1,0 +1,43 @@
+"""Fixtures: settings pointing at temporary stores, and a graph built once for read-only tests."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from graph.build import build
+from graph.settings import Settings
+from graph.store import EmbeddedStore
+
+FIXTURES = Path(__file__).parent / "fixtures"
+SHARED = Path(os.environ.get("EURASIA_KG_SHARED", Path(__file__).parents[2] / "shared"))
+
+
+@pytest.fixture(scope="session")
+def seed_settings() -> Settings:
+    """The shipped sources and the seed report, with the default namespace."""
+    return Settings.from_env({}).with_(reports=SHARED / "seed")
+
+
+@pytest.fixture(scope="session")
+def built_store(seed_settings: Settings) -> Iterator[EmbeddedStore]:
+    """The report's graph in an in-memory store, built once: for tests that only read."""
+    store = EmbeddedStore()
+    build(seed_settings, store)
+    yield store
+
+
+@pytest.fixture
+def workspace(tmp_path: Path, seed_settings: Settings) -> Settings:
+    """Writable copies of the sources and the reports' texts, and an on-disk store, for tests
+    that add or break a source."""
+    sources = tmp_path / "sources"
+    reports = tmp_path / "reports"
+    shutil.copytree(seed_settings.sources, sources)
+    shutil.copytree(seed_settings.reports, reports)
+    shutil.copy(FIXTURES / "reports" / "caspian-ferry.txt", reports)
+    return seed_settings.with_(sources=sources, reports=reports, store=str(tmp_path / "store"))
