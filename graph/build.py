@@ -47,15 +47,25 @@ class BuildSummary:
 
     def __str__(self) -> str:
         steps = ", ".join(f"{name} {secs:.2f}s" for name, secs in self.seconds.items())
-        return (f"built {len(self.sources)} source(s): {self.asserted} asserted and "
-                f"{self.inferred} inferred triples in {self.graphs} graphs ({steps})")
+        return (
+            f"built {len(self.sources)} source(s): {self.asserted} asserted and "
+            f"{self.inferred} inferred triples in {self.graphs} graphs ({steps})"
+        )
 
 
 def source_files(settings: Settings) -> list[Path]:
     paths = sorted(settings.sources.glob("*.yaml"))
     if not paths:
-        raise BuildError([SourceError(settings.sources, None, "no *.yaml source files here; "
-                                      "set EURASIA_KG_SOURCES to the folder of report sources")])
+        raise BuildError(
+            [
+                SourceError(
+                    settings.sources,
+                    None,
+                    "no *.yaml source files here; "
+                    "set EURASIA_KG_SOURCES to the folder of report sources",
+                )
+            ]
+        )
     return paths
 
 
@@ -97,18 +107,25 @@ def build(settings: Settings, store: Store, reasoner: Reasoner | None = None) ->
     lap("validate")
     inferred = reasoner.infer(ontology, data)
     lap("reason")
-    label = Literal(f"triples inferred by {reasoner.name} from the ontology and the "
-                    "asserted graphs", language="en")
+    label = Literal(
+        f"triples inferred by {reasoner.name} from the ontology and the asserted graphs",
+        language="en",
+    )
     quads = [
-        *(Quad(*t, dataset.ontology_graph) for t in ontology),
+        *(Quad(t.subject, t.predicate, t.object, dataset.ontology_graph) for t in ontology),
         *asserted,
-        *(Quad(*t, dataset.inferred_graph) for t in inferred),
+        *(Quad(t.subject, t.predicate, t.object, dataset.inferred_graph) for t in inferred),
         Quad(dataset.inferred_graph, RDFS_LABEL, label, dataset.inferred_graph),
     ]
     store.replace_graphs(dataset.graph_prefix, quads)
     lap("write")
-    return BuildSummary(source_files(settings), len(set(data)), len(inferred),
-                        len({q.graph_name for q in quads}), seconds)
+    return BuildSummary(
+        source_files(settings),
+        len(set(data)),
+        len(inferred),
+        len({q.graph_name for q in quads}),
+        seconds,
+    )
 
 
 def _triples(quads: Iterable[Quad]) -> list[Triple]:

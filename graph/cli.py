@@ -29,10 +29,16 @@ FORMATS = ["table", "json", "csv", "tsv", "xml", "turtle", "ntriples"]
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--store", help="Store directory [EURASIA_KG_STORE; default: ./data/store].")
 @click.option("--base", help="Dataset namespace [EURASIA_KG_BASE].")
-@click.option("--sources", type=click.Path(path_type=Path), help="Folder of report sources "
-              "[EURASIA_KG_SOURCES; default: graph/sources].")
-@click.option("--reports", type=click.Path(path_type=Path), help="Folder of the reports' texts "
-              "[EURASIA_KG_REPORTS; default: ../shared/seed].")
+@click.option(
+    "--sources",
+    type=click.Path(path_type=Path),
+    help="Folder of report sources [EURASIA_KG_SOURCES; default: graph/sources].",
+)
+@click.option(
+    "--reports",
+    type=click.Path(path_type=Path),
+    help="Folder of the reports' texts [EURASIA_KG_REPORTS; default: ../shared/seed].",
+)
 @click.pass_context
 def main(ctx: click.Context, **options: object) -> None:
     """eurasia-kg: reports on Eurasian geopolitics as a knowledge graph."""
@@ -47,8 +53,10 @@ def _store(settings: Settings) -> Iterator[Store]:
     try:
         store = open_store(settings.store)
     except OSError as error:
-        raise click.ClickException(f"cannot open the store at {settings.store}: {error}. "
-                                   "Is another eurasia-kg process using it?") from None
+        raise click.ClickException(
+            f"cannot open the store at {settings.store}: {error}. "
+            "Is another eurasia-kg process using it?"
+        ) from None
     try:
         yield store
     finally:
@@ -76,7 +84,9 @@ def validate(settings: Settings) -> None:
     except BuildError as error:
         raise click.ClickException(str(error)) from None
     if violations:
-        raise click.ClickException(str(ValidationError(violations)).replace("; the store is unchanged", ""))
+        raise click.ClickException(
+            str(ValidationError(violations)).replace("; the store is unchanged", "")
+        )
     click.echo("the sources are valid: they compile and conform to the SHACL shapes")
 
 
@@ -93,8 +103,12 @@ def list_queries() -> None:
 @main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
 @click.argument("query", required=False)
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
-@click.option("--all", "run_all", is_flag=True, help="Run every named question (with the "
-              "example values of required parameters).")
+@click.option(
+    "--all",
+    "run_all",
+    is_flag=True,
+    help="Run every named question (with the example values of required parameters).",
+)
 @click.pass_context
 def query(ctx: click.Context, query: str | None, fmt: str, run_all: bool) -> None:
     """Run QUERY: a named question, a .rq file, or - for standard input.
@@ -108,19 +122,28 @@ def query(ctx: click.Context, query: str | None, fmt: str, run_all: bool) -> Non
         raise click.UsageError("give a QUERY or --all")
     try:
         values = _parameters(ctx.args)
-        jobs = ([(q, queries.examples(q)) for q in queries.catalogue().values()] if run_all
-                else [(_load(query or "-"), values)])
+        jobs = (
+            [(q, queries.examples(q)) for q in queries.catalogue().values()]
+            if run_all
+            else [(_load(query or "-"), values)]
+        )
         with _store(settings) as store:
             if len(store) == 0:
-                raise click.ClickException(f"the store at {settings.store} is empty; run "
-                                           "`eurasia-kg build` first")
+                raise click.ClickException(
+                    f"the store at {settings.store} is empty; run `eurasia-kg build` first"
+                )
             for named, params in jobs:
                 if run_all:
-                    click.echo(f"\n## {named.title} ({named.name}"
-                               + "".join(f" --{k} {v}" for k, v in params.items()) + ")\n")
-                result = store.query(named.sparql(dataset),
-                                     substitutions=named.bindings(params, dataset))
-                click.echo(render(result, fmt, dataset.prefixes()))
+                    click.echo(
+                        f"\n## {named.title} ({named.name}"
+                        + "".join(f" --{k} {v}" for k, v in params.items())
+                        + ")\n"
+                    )
+                result = store.query(
+                    named.sparql(dataset), substitutions=named.bindings(params, dataset)
+                )
+                text = render(result, fmt, dataset.prefixes())
+                click.echo(text, nl=not text.endswith("\n"))
     except (queries.QueryError, ValueError) as error:
         raise click.ClickException(str(error)) from None
     except SyntaxError as error:

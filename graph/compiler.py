@@ -110,8 +110,11 @@ class Compiler:
             return None
         for key in data:
             if key not in SECTIONS:
-                self.error(path, data.key_lines[key], f"unknown section '{key}'; a source has "
-                           f"only {', '.join(sorted(SECTIONS))}")
+                self.error(
+                    path,
+                    data.key_lines[key],
+                    f"unknown section '{key}'; a source has only {', '.join(sorted(SECTIONS))}",
+                )
         report = data.get("report")
         if not isinstance(report, Mapping) or not isinstance(report.get("id"), str):
             self.error(path, data.line, "the 'report' section needs an 'id' (e.g. edm-18-60)")
@@ -125,15 +128,23 @@ class Compiler:
     def _read_text(self, path: Path, report: Mapping) -> ReportText | None:
         name = report.get("text")
         if not isinstance(name, str):
-            self.error(path, report.line, "the report needs 'text': the file name of its text "
-                       f"in the reports folder ({self.reports_dir})")
+            self.error(
+                path,
+                report.line,
+                "the report needs 'text': the file name of its text "
+                f"in the reports folder ({self.reports_dir})",
+            )
             return None
         text_path = self.reports_dir / name
         try:
             return ReportText.read(text_path)
         except FileNotFoundError:
-            self.error(path, report.key_lines["text"], f"the report text {text_path} does not "
-                       "exist; set EURASIA_KG_REPORTS to the folder that holds it")
+            self.error(
+                path,
+                report.key_lines["text"],
+                f"the report text {text_path} does not "
+                "exist; set EURASIA_KG_REPORTS to the folder that holds it",
+            )
         except UnicodeDecodeError:
             self.error(path, report.key_lines["text"], f"the report text {text_path} is not UTF-8")
         return None
@@ -147,13 +158,19 @@ class Compiler:
                 continue
             if slug in self.defined:
                 first = self.defined[slug]
-                self.error(source.path, line, f"duplicate id '{slug}', first defined at "
-                           f"{first.path}:{first.line}; use that entity or choose another id")
+                self.error(
+                    source.path,
+                    line,
+                    f"duplicate id '{slug}', first defined at "
+                    f"{first.path}:{first.line}; use that entity or choose another id",
+                )
                 continue
             self.defined[slug] = _Definition(source.path, line, _labels(body))
             self.typed_ids.add(slug)
         for claim in _as_list(source.data.get("claims")):
             facts = claim.get("facts") if isinstance(claim, Mapping) else None
+            if not isinstance(facts, Mapping):
+                continue  # reported when the claim is emitted
             for slug, body in _items(facts):
                 if isinstance(body, Mapping) and "a" in body:
                     if not SLUG.fullmatch(slug):
@@ -214,8 +231,11 @@ class _SourceEmitter:
             yield Quad(node, RDF_TYPE, self.kgo("Sentence"), g)
             yield Quad(node, self.kgo("inReport"), self.report, g)
             yield Quad(node, self.kgo("text"), Literal(sentence.text, language="en"), g)
-            for name, value in (("position", sentence.position), ("startOffset", sentence.start),
-                                ("endOffset", sentence.end)):
+            for name, value in (
+                ("position", sentence.position),
+                ("startOffset", sentence.start),
+                ("endOffset", sentence.end),
+            ):
                 datatype = "positiveInteger" if name == "position" else "nonNegativeInteger"
                 yield Quad(node, self.kgo(name), _xsd(str(value), datatype), g)
 
@@ -245,8 +265,10 @@ class _SourceEmitter:
 
     def _entity(self, slug: str, body: Any, graph: NamedNode) -> Iterator[Quad]:
         if not isinstance(body, Mapping):
-            self.error(getattr(body, "line", None), f"'{slug}' needs a mapping of properties, "
-                       "e.g. {a: State, label: Iran}")
+            self.error(
+                getattr(body, "line", None),
+                f"'{slug}' needs a mapping of properties, e.g. {{a: State, label: Iran}}",
+            )
             return
         yield from self._properties(self.ds.entity(slug), body, graph)
 
@@ -283,7 +305,9 @@ class _SourceEmitter:
             return (self.kgo(key), target) if target is not None else None
         if key in self.index.datatype_properties:
             try:
-                literal = typed(value, self.index.ranges.get(key), self.ds.vocabulary + "TemporalValue")
+                literal = typed(
+                    value, self.index.ranges.get(key), self.ds.vocabulary + "TemporalValue"
+                )
             except LiteralError as error:
                 self.error(line, f"'{key}': {error}")
                 return None
@@ -309,8 +333,11 @@ class _SourceEmitter:
             self.error(line, _slug_hint(value))
             return None
         candidates = self.c.typed_ids | set(self.index.individuals) | set(self.citations)
-        self.error(line, f"'{value}' is not defined: add it under 'entities' with a class "
-                   f"(a: ...){_suggest(value, candidates)}")
+        self.error(
+            line,
+            f"'{value}' is not defined: add it under 'entities' with a class "
+            f"(a: ...){_suggest(value, candidates)}",
+        )
         return None
 
     # -- claims and background -----------------------------------------------------------
@@ -319,12 +346,16 @@ class _SourceEmitter:
         used: dict[int, int] = {}
         for claim in claims:
             if not isinstance(claim, Mapping):
-                self.error(getattr(claim, "line", None), "a claim is a mapping with sentence and facts")
+                self.error(
+                    getattr(claim, "line", None), "a claim is a mapping with sentence and facts"
+                )
                 continue
             for key in claim:
                 if key not in CLAIM_KEYS:
-                    self.error(claim.key_lines[key], f"unknown claim key '{key}'; a claim has "
-                               f"{', '.join(sorted(CLAIM_KEYS))}")
+                    self.error(
+                        claim.key_lines[key],
+                        f"unknown claim key '{key}'; a claim has {', '.join(sorted(CLAIM_KEYS))}",
+                    )
             position = self._locate(claim)
             if position is None:
                 continue
@@ -334,7 +365,9 @@ class _SourceEmitter:
             yield from self._claim_provenance(claim, graph, position)
             facts = claim.get("facts")
             if not isinstance(facts, Mapping) or not facts:
-                self.error(claim.line, "a claim needs 'facts': a mapping of entity ids to properties")
+                self.error(
+                    claim.line, "a claim needs 'facts': a mapping of entity ids to properties"
+                )
                 continue
             yield from self._facts(facts, graph)
 
@@ -343,25 +376,35 @@ class _SourceEmitter:
             if slug in self.c.typed_ids:
                 yield from self._entity(slug, body, graph)
             elif SLUG.fullmatch(slug):
-                self.error(facts.key_lines[slug], f"'{slug}' is not defined: give it a class "
-                           f"(a: ...) here or under 'entities'{_suggest(slug, self.c.typed_ids)}")
+                self.error(
+                    facts.key_lines[slug],
+                    f"'{slug}' is not defined: give it a class "
+                    f"(a: ...) here or under 'entities'{_suggest(slug, self.c.typed_ids)}",
+                )
 
     def _locate(self, claim: Mapping) -> int | None:
         quote = claim.get("sentence")
         if not isinstance(quote, str) or not quote.strip():
-            self.error(claim.line, "a claim needs 'sentence': words quoted from the sentence that states it")
+            self.error(
+                claim.line,
+                "a claim needs 'sentence': words quoted from the sentence that states it",
+            )
             return None
         if self.source.text is None:
             return None
         found = self.source.text.find(quote)
         if len(found) == 1:
             return found[0].position
+        line = getattr(quote, "line", claim.line)
         if not found:
-            self.error(quote.line, f"no sentence of the report contains \"{quote}\"; quote it exactly")
+            self.error(line, f'no sentence of the report contains "{quote}"; quote it exactly')
         else:
             numbers = ", ".join(str(s.position) for s in found)
-            self.error(quote.line, f"\"{quote}\" occurs in sentences {numbers}; quote more words "
-                       "so that one sentence is meant")
+            self.error(
+                line,
+                f'"{quote}" occurs in sentences {numbers}; quote more words '
+                "so that one sentence is meant",
+            )
         return None
 
     def _claim_provenance(self, claim: Mapping, graph: NamedNode, position: int) -> Iterator[Quad]:
@@ -371,16 +414,21 @@ class _SourceEmitter:
         yield Quad(graph, self.kgo("statedIn"), self._sentence(position), g)
         modality = claim.get("modality", "reported")
         if modality not in MODALITIES:
-            self.error(claim.key_lines.get("modality", claim.line), f"unknown modality "
-                       f"'{modality}'; use one of {', '.join(MODALITIES)}")
+            self.error(
+                claim.key_lines.get("modality", claim.line),
+                f"unknown modality '{modality}'; use one of {', '.join(MODALITIES)}",
+            )
         else:
             yield Quad(graph, self.kgo("modality"), self.kgo(MODALITIES[modality]), g)
         for cite in _as_list(claim.get("cites")):
             if cite in self.citations:
                 yield Quad(graph, self.kgo("citation"), self.citations[cite], g)
             else:
-                self.error(getattr(cite, "line", claim.line), f"unknown citation '{cite}'; add it "
-                           f"under 'citations'{_suggest(str(cite), set(self.citations))}")
+                self.error(
+                    getattr(cite, "line", claim.line),
+                    f"unknown citation '{cite}'; add it "
+                    f"under 'citations'{_suggest(str(cite), set(self.citations))}",
+                )
         if isinstance(claim.get("note"), str):
             yield Quad(graph, SKOS_NOTE, Literal(claim["note"], language="en"), g)
 
@@ -390,8 +438,10 @@ class _SourceEmitter:
             yield from self._graph_description(graph, "background facts for")
         for item in items:
             if not isinstance(item, Mapping) or not isinstance(item.get("source"), str):
-                self.error(getattr(item, "line", None), "a background item needs 'source' "
-                           "(the public source of its facts) and 'facts'")
+                self.error(
+                    getattr(item, "line", None),
+                    "a background item needs 'source' (the public source of its facts) and 'facts'",
+                )
                 continue
             yield Quad(graph, self.kgo("background"), Literal(item["source"]), self.provenance)
             yield from self._facts(item.get("facts"), graph)
@@ -403,8 +453,12 @@ class _SourceEmitter:
         for slug, definition in self.c.defined.items():
             positions = {s.position for label in definition.labels for s in text.mentions(label)}
             for position in sorted(positions):
-                yield Quad(self.ds.entity(slug), self.kgo("mentionedIn"), self._sentence(position),
-                           self.provenance)
+                yield Quad(
+                    self.ds.entity(slug),
+                    self.kgo("mentionedIn"),
+                    self._sentence(position),
+                    self.provenance,
+                )
 
 
 def _items(mapping: Any) -> Iterator[tuple[str, Any]]:
@@ -428,8 +482,10 @@ def _xsd(value: str, datatype: str) -> Literal:
 
 
 def _slug_hint(value: str) -> str:
-    return (f"'{value}' is not a valid id: use lower-case letters, digits and single hyphens "
-            "(e.g. herat-mazar-i-sharif-railway), so that it makes a valid IRI")
+    return (
+        f"'{value}' is not a valid id: use lower-case letters, digits and single hyphens "
+        "(e.g. herat-mazar-i-sharif-railway), so that it makes a valid IRI"
+    )
 
 
 def _suggest(value: str, candidates: Iterable[str]) -> str:

@@ -15,7 +15,9 @@ from pyoxigraph import Literal, NamedNode
 
 from graph.namespaces import RDF, XSD
 
-_DURATION = re.compile(r"-?P(?=\d|T\d)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?")
+_DURATION = re.compile(
+    r"-?P(?=\d|T\d)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?"
+)
 _YEAR = re.compile(r"-?\d{4}")
 _YEAR_MONTH = re.compile(r"-?\d{4}-(0[1-9]|1[0-2])")
 
@@ -102,7 +104,9 @@ def typed(text: str, range_iri: str | None, temporal_iri: str) -> Literal:
         return Literal(text)
     check = _CHECKS.get(range_iri)
     if check is None:
-        raise LiteralError(f"the ontology gives this property the range <{range_iri}>, "
-                           "which sources cannot write yet")
+        raise LiteralError(
+            f"the ontology gives this property the range <{range_iri}>, "
+            "which sources cannot write yet"
+        )
     check(text)
     return Literal(text, datatype=NamedNode(range_iri))

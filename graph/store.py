@@ -30,9 +30,11 @@ from pyoxigraph import (
     Quad,
     QueryBoolean,
     QuerySolutions,
-    Store as OxStore,
     Triple,
     Variable,
+)
+from pyoxigraph import (
+    Store as OxStore,
 )
 
 Term: TypeAlias = NamedNode | BlankNode | Literal
@@ -76,7 +78,7 @@ class EmbeddedStore:
         substitutions: Mapping[str, Term] | None = None,
         union: bool = True,
     ) -> QueryResult:
-        return self._store.query(  # type: ignore[no-any-return]
+        return self._store.query(
             sparql,
             use_default_graph_as_union=union,
             substitutions={Variable(k): v for k, v in (substitutions or {}).items()},

@@ -99,9 +99,10 @@ def read_yaml(path: Path) -> Mapping:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
-        line = data.count(b"\n", 0, error.start) + 1
         raise SourceError(
-            path, line, f"invalid UTF-8 (byte 0x{data[error.start]:02x}); save the file as UTF-8"
+            path,
+            data.count(b"\n", 0, error.start) + 1,
+            f"invalid UTF-8 (byte 0x{data[error.start]:02x}); save the file as UTF-8",
         ) from None
     try:
         document = yaml.load(text, Loader=_Named(path))  # noqa: S506 - a SafeLoader subclass

@@ -37,7 +37,7 @@ def render() -> str:
         lines.append(f"{name} = (")
         lines.extend(f'    "{member}",' for member in sorted(members))
         lines.append(")")
-    lines.append("ALL = CLASSES + OBJECT_PROPERTIES + DATATYPE_PROPERTIES + ANNOTATION_PROPERTIES + INDIVIDUALS")
+    lines.append("ALL = (\n    " + "\n    + ".join(groups) + "\n)")
     return "\n".join(lines) + "\n"
 
 

@@ -20,6 +20,7 @@ from pyoxigraph import (
     Literal,
     NamedNode,
     Quad,
+    QuerySolutions,
     RdfFormat,
     Store,
     Triple,
@@ -81,18 +82,27 @@ class HermitReasoner:
 
 
 def _trivial(triple: Triple) -> bool:
-    return triple.object.value in {OWL + "Thing", OWL + "Ontology"}
+    return _iri(triple.object) in {OWL + "Thing", OWL + "Ontology"}
+
+
+def _iri(term: object) -> str | None:
+    return term.value if isinstance(term, NamedNode) else None
 
 
 def reasoner_input(triples: Iterable[Triple]) -> list[Triple]:
     """The triples a DL reasoner can read: no literals, no datatype definitions or ranges,
     no owl:sameAs."""
     triples = list(triples)
-    datatype_things = {t.subject for t in triples if t.predicate.value == RDF + "type"
-                       and t.object.value in {OWL + "DatatypeProperty", RDFS + "Datatype"}}
+    datatype_things = {
+        t.subject
+        for t in triples
+        if t.predicate.value == RDF + "type"
+        and _iri(t.object) in {OWL + "DatatypeProperty", RDFS + "Datatype"}
+    }
     dropped_nodes = _blank_closure(triples, datatype_things)
     return [
-        t for t in triples
+        t
+        for t in triples
         if not isinstance(t.object, Literal)
         and t.subject not in datatype_things
         and t.subject not in dropped_nodes
@@ -106,8 +116,11 @@ def _blank_closure(triples: list[Triple], roots: set) -> set:
     reached: set = set()
     frontier = set(roots)
     while frontier:
-        following = {t.object for t in triples if t.subject in frontier
-                     and isinstance(t.object, BlankNode) and t.object not in reached}
+        following = {
+            t.object
+            for t in triples
+            if t.subject in frontier and isinstance(t.object, BlankNode) and t.object not in reached
+        }
         reached |= following
         frontier = following
     return reached
@@ -120,8 +133,10 @@ def explain(ontology: list[Triple], data: list[Triple]) -> list[str]:
     lines = []
     for check in sorted(CHECKS.glob("*.rq")):
         what = check.read_text(encoding="utf-8").splitlines()[0].lstrip("# ").rstrip(".")
-        for row in store.query(check.read_text(encoding="utf-8")):
+        solutions = store.query(check.read_text(encoding="utf-8"))
+        if not isinstance(solutions, QuerySolutions):
+            raise TypeError(f"{check} must be a SELECT query")
+        for row in solutions:
             values = ", ".join(f"{v}" for v in row)
             lines.append(f"{what}: {values}")
     return lines
-

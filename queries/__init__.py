@@ -53,8 +53,10 @@ class Parameter:
             if value.startswith(dataset.base + "id/"):
                 return NamedNode(value)
             if not SLUG.fullmatch(value):
-                raise QueryError(f"--{self.name}: {value!r} is not an entity id (e.g. iran, "
-                                 "zarif-central-asia-tour)")
+                raise QueryError(
+                    f"--{self.name}: {value!r} is not an entity id (e.g. iran, "
+                    "zarif-central-asia-tour)"
+                )
             return dataset.entity(value)
         if self.kind == "iri":
             try:
@@ -103,7 +105,7 @@ class NamedQuery:
             key = key.strip()
             if key.startswith("param "):
                 current = "param"
-                params.append(body[len("param "):])
+                params.append(body[len("param ") :])
             elif key in {"title", "description"}:
                 current = key
                 fields[key] = value.strip()
@@ -111,13 +113,19 @@ class NamedQuery:
         for spec in params:
             match = _PARAM.fullmatch(spec.strip())
             if not match or match["kind"] not in KINDS:
-                raise QueryError(f"{name}: cannot read parameter {spec!r}; write "
-                                 f"'# param ?name kind [required]: description' with kind one "
-                                 f"of {', '.join(sorted(KINDS))}")
-            parameters.append(Parameter(match["name"], match["kind"], bool(match["required"]),
-                                        match["doc"].strip()))
-        return cls(name, fields.get("title", name), fields.get("description", ""), text,
-                   tuple(parameters))
+                raise QueryError(
+                    f"{name}: cannot read parameter {spec!r}; write "
+                    f"'# param ?name kind [required]: description' with kind one "
+                    f"of {', '.join(sorted(KINDS))}"
+                )
+            parameters.append(
+                Parameter(
+                    match["name"], match["kind"], bool(match["required"]), match["doc"].strip()
+                )
+            )
+        return cls(
+            name, fields.get("title", name), fields.get("description", ""), text, tuple(parameters)
+        )
 
     def sparql(self, dataset: Dataset) -> str:
         """The query with PREFIX declarations for the dataset prepended."""

@@ -51,8 +51,9 @@ def render(result: QueryResult, fmt: str, prefixes: Mapping[str, str]) -> str:
 
 def _serialize_solutions(result: QuerySolutions | QueryBoolean, fmt: str) -> str:
     if fmt not in SOLUTION_FORMATS:
-        raise ValueError(f"SELECT and ASK results are written as table, "
-                         f"{', '.join(SOLUTION_FORMATS)}, not {fmt}")
+        raise ValueError(
+            f"SELECT and ASK results are written as table, {', '.join(SOLUTION_FORMATS)}, not {fmt}"
+        )
     return (result.serialize(format=SOLUTION_FORMATS[fmt]) or b"").decode("utf-8")
 
 
@@ -64,7 +65,7 @@ def cell(term: object, prefixes: Mapping[str, str]) -> str:
     if isinstance(term, NamedNode):
         for prefix, iri in sorted(prefixes.items(), key=lambda item: -len(item[1])):
             if term.value.startswith(iri):
-                return f"{prefix}:{term.value[len(iri):]}"
+                return f"{prefix}:{term.value[len(iri) :]}"
         return f"<{term.value}>"
     if isinstance(term, Literal):
         return term.value
@@ -83,7 +84,9 @@ def table(result: QuerySolutions, prefixes: Mapping[str, str]) -> str:
     widths = [max([len(name), *(len(row[i]) for row in body)]) for i, name in enumerate(names)]
     line = "  ".join("-" * w for w in widths)
     out = ["  ".join(n.ljust(w) for n, w in zip(names, widths, strict=True)), line]
-    out += ["  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip() for row in body]
+    out += [
+        "  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip() for row in body
+    ]
     out.append(f"({len(body)} row{'s' if len(body) != 1 else ''})")
     return "\n".join(out)
 

@@ -34,40 +34,94 @@ class Breakage:
 
 
 CASES = [
-    Breakage("unknown class", "iran: {a: State,", "iran: {a: Stat,",
-             ("unknown class 'Stat'", "did you mean 'State'")),
-    Breakage("unknown property", "governmentOf: iran, wikidata", "governmentof: iran, wikidata",
-             ("unknown property 'governmentof'", "did you mean 'governmentOf'")),
-    Breakage("malformed date", "date: 2021-06-18", "date: 2021-06-31",
-             ("'date'", "'2021-06-31' is not a date", "2021-02-23")),
+    Breakage(
+        "unknown class",
+        "iran: {a: State,",
+        "iran: {a: Stat,",
+        ("unknown class 'Stat'", "did you mean 'State'"),
+    ),
+    Breakage(
+        "unknown property",
+        "governmentOf: iran, wikidata",
+        "governmentof: iran, wikidata",
+        ("unknown property 'governmentof'", "did you mean 'governmentOf'"),
+    ),
+    Breakage(
+        "malformed date",
+        "date: 2021-06-18",
+        "date: 2021-06-31",
+        ("'date'", "'2021-06-31' is not a date", "2021-02-23"),
+    ),
     Breakage("month out of range", "date: 2014-11", "date: 2014-13", ("'2014-13' is not a date",)),
-    Breakage("malformed duration", "duration: P6M", "duration: six months",
-             ("not an ISO 8601 duration", "P6M")),
-    Breakage("dangling reference", "host: iran\n        date: 2021-04-06",
-             "host: irann\n        date: 2021-04-06",
-             ("'irann' is not defined", "did you mean 'iran'")),
-    Breakage("invalid IRI", "opened: ktai-corridor", "opened: <http://exa mple.org/x>",
-             ("invalid IRI <http://exa mple.org/x>",)),
-    Breakage("id that makes no IRI", "  osh: {a: City", "  Osh City: {a: City",
-             ("'Osh City' is not a valid id", "lower-case")),
-    Breakage("duplicate key", "  lotfabad: {a: BorderCrossing, label: Lotfabad}",
-             "  lotfabad: {a: BorderCrossing, label: Lotfabad}\n  lotfabad: {a: Port, label: X}",
-             ("duplicate key 'lotfabad'", "first at line"), at="  lotfabad: {a: Port"),
-    Breakage("quote not in the report", "sentence: Even more such bilateral visits",
-             "sentence: Even more such trilateral visits",
-             ("no sentence of the report contains", "quote it exactly")),
-    Breakage("quote in several sentences", "sentence: diplomatic ties are finally improving",
-             "sentence: Tajikistan", ("occurs in sentences", "quote more words")),
-    Breakage("unknown citation", "cites: pmo-2019-07-29", "cites: pmo-2019-07-30",
-             ("unknown citation 'pmo-2019-07-30'", "did you mean 'pmo-2019-07-29'")),
-    Breakage("unknown modality", "modality: rumour", "modality: gossip",
-             ("unknown modality 'gossip'", "forecast")),
-    Breakage("YAML syntax", "  khovar: {a: NewsOutlet, label: Khovar}",
-             "  khovar: {a: NewsOutlet, label: Khovar", ("YAML syntax",)),
-    Breakage("duplicate id across files", "", "",
-             ("duplicate id 'iran'", f"{SOURCE}:"),
-             extra="report: {id: other, text: caspian-ferry.txt, title: T, publishedIn: "
-                   "eurasia-daily-monitor}\nentities:\n  iran: {a: State, label: Iran}\n"),
+    Breakage(
+        "malformed duration",
+        "duration: P6M",
+        "duration: six months",
+        ("not an ISO 8601 duration", "P6M"),
+    ),
+    Breakage(
+        "dangling reference",
+        "host: iran\n        date: 2021-04-06",
+        "host: irann\n        date: 2021-04-06",
+        ("'irann' is not defined", "did you mean 'iran'"),
+    ),
+    Breakage(
+        "invalid IRI",
+        "opened: ktai-corridor",
+        "opened: <http://exa mple.org/x>",
+        ("invalid IRI <http://exa mple.org/x>",),
+    ),
+    Breakage(
+        "id that makes no IRI",
+        "  osh: {a: City",
+        "  Osh City: {a: City",
+        ("'Osh City' is not a valid id", "lower-case"),
+    ),
+    Breakage(
+        "duplicate key",
+        "  lotfabad: {a: BorderCrossing, label: Lotfabad}",
+        "  lotfabad: {a: BorderCrossing, label: Lotfabad}\n  lotfabad: {a: Port, label: X}",
+        ("duplicate key 'lotfabad'", "first at line"),
+        at="  lotfabad: {a: Port",
+    ),
+    Breakage(
+        "quote not in the report",
+        "sentence: Even more such bilateral visits",
+        "sentence: Even more such trilateral visits",
+        ("no sentence of the report contains", "quote it exactly"),
+    ),
+    Breakage(
+        "quote in several sentences",
+        "sentence: diplomatic ties are finally improving",
+        "sentence: Tajikistan",
+        ("occurs in sentences", "quote more words"),
+    ),
+    Breakage(
+        "unknown citation",
+        "cites: pmo-2019-07-29",
+        "cites: pmo-2019-07-30",
+        ("unknown citation 'pmo-2019-07-30'", "did you mean 'pmo-2019-07-29'"),
+    ),
+    Breakage(
+        "unknown modality",
+        "modality: rumour",
+        "modality: gossip",
+        ("unknown modality 'gossip'", "forecast"),
+    ),
+    Breakage(
+        "YAML syntax",
+        "  khovar: {a: NewsOutlet, label: Khovar}",
+        "  khovar: {a: NewsOutlet, label: Khovar",
+        ("YAML syntax",),
+    ),
+    Breakage(
+        "duplicate id across files",
+        "",
+        "",
+        ("duplicate id 'iran'", f"{SOURCE}:"),
+        extra="report: {id: other, text: caspian-ferry.txt, title: T, publishedIn: "
+        "eurasia-daily-monitor}\nentities:\n  iran: {a: State, label: Iran}\n",
+    ),
 ]
 
 
@@ -118,7 +172,8 @@ def test_invalid_utf8_names_the_line(workspace, reference_store) -> None:
     with pytest.raises(BuildError) as raised:
         build(workspace, store)
     assert str(raised.value.errors[0]) == (
-        f"{path}:{line}: invalid UTF-8 (byte 0xff); save the file as UTF-8")
+        f"{path}:{line}: invalid UTF-8 (byte 0xff); save the file as UTF-8"
+    )
     assert sorted(map(str, store.quads())) == before
 
 
@@ -138,18 +193,24 @@ def _edit(settings: Settings, change: Callable[[str], str]) -> None:
 
 def test_shape_violation_is_refused(workspace, reference_store) -> None:
     store, before = reference_store
-    _edit(workspace, lambda t: t.replace("        label: Javad Zarif’s visit to Kyrgyzstan\n", "", 1))
+    _edit(
+        workspace, lambda t: t.replace("        label: Javad Zarif’s visit to Kyrgyzstan\n", "", 1)
+    )
     with pytest.raises(ValidationError) as raised:
         build(workspace, store)
     assert [(v.focus.rsplit("/", 1)[-1], v.message) for v in raised.value.violations] == [
-        ("zarif-visit-to-kyrgyzstan", "needs exactly one English label (label: ...)")]
+        ("zarif-visit-to-kyrgyzstan", "needs exactly one English label (label: ...)")
+    ]
     assert sorted(map(str, store.quads())) == before
 
 
 def test_inconsistent_data_is_refused_with_an_explanation(workspace, reference_store) -> None:
     """Zarif typed as a state too: persons and places are disjoint."""
     store, before = reference_store
-    _edit(workspace, lambda t: t.replace("javad-zarif: {a: Person,", "javad-zarif: {a: [Person, State],"))
+    _edit(
+        workspace,
+        lambda t: t.replace("javad-zarif: {a: Person,", "javad-zarif: {a: [Person, State],"),
+    )
     with pytest.raises(InconsistentError) as raised:
         build(workspace, store)
     explanation = "\n".join(raised.value.explanations)

@@ -28,8 +28,9 @@ _SEPARATOR = re.compile(r", | – ")
 
 def answer(store, name: str):
     query = queries.find(name)
-    return store.query(query.sparql(DATASET),
-                       substitutions=query.bindings(queries.examples(query), DATASET))
+    return store.query(
+        query.sparql(DATASET), substitutions=query.bindings(queries.examples(query), DATASET)
+    )
 
 
 def normalised(cells: list[str]) -> list[object]:
@@ -77,19 +78,28 @@ def expand(cell: str, report: ReportText) -> str:
 def test_parameters_narrow_the_answer(built_store) -> None:
     query = queries.find("visits")
     everything = list(built_store.query(query.sparql(DATASET)))
-    tajik = list(built_store.query(query.sparql(DATASET),
-                                   substitutions=query.bindings({"state": "tajikistan"}, DATASET)))
+    tajik = list(
+        built_store.query(
+            query.sparql(DATASET), substitutions=query.bindings({"state": "tajikistan"}, DATASET)
+        )
+    )
     assert len(everything) == 9
     assert {s["visit"].value.rsplit("/", 1)[-1] for s in tajik} == {
-        "fazli-visit-to-dushanbe", "zarif-visit-to-dushanbe", "mirzo-visit-to-tehran",
-        "rumoured-iran-tajikistan-visits"}
+        "fazli-visit-to-dushanbe",
+        "zarif-visit-to-dushanbe",
+        "mirzo-visit-to-tehran",
+        "rumoured-iran-tajikistan-visits",
+    }
 
 
-@pytest.mark.parametrize(("values", "message"), [
-    ({}, "needs --state"),
-    ({"state": "not an id"}, "is not an entity id"),
-    ({"state": "iran", "colour": "red"}, "has no parameter --colour"),
-])
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({}, "needs --state"),
+        ({"state": "not an id"}, "is not an entity id"),
+        ({"state": "iran", "colour": "red"}, "has no parameter --colour"),
+    ],
+)
 def test_bad_parameters_are_refused(values, message) -> None:
     with pytest.raises(queries.QueryError, match=message):
         queries.find("corridors-bypassing").bindings(values, DATASET)

@@ -23,8 +23,13 @@ def ontology() -> rdflib.Graph:
 
 
 def local_terms(graph: rdflib.Graph) -> set[URIRef]:
-    kinds = {OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty,
-             RDFS.Datatype}
+    kinds = {
+        OWL.Class,
+        OWL.ObjectProperty,
+        OWL.DatatypeProperty,
+        OWL.AnnotationProperty,
+        RDFS.Datatype,
+    }
     terms = {s for kind in kinds for s in graph.subjects(RDF.type, kind)}
     terms |= {s for s, o in graph.subject_objects(RDF.type) if (o, RDF.type, OWL.Class) in graph}
     return {t for t in terms if isinstance(t, URIRef) and t.startswith(str(KGO))}
@@ -53,18 +58,25 @@ def test_metadata(ontology: rdflib.Graph) -> None:
         assert ontology.value(iri, prop) is not None, prop
 
 
-@pytest.mark.parametrize("namespace", [
-    "http://www.w3.org/ns/org#",
-    "http://www.w3.org/ns/prov#",
-    "http://www.w3.org/2006/time#",
-    "http://www.opengis.net/ont/geosparql#",
-    "http://schema.org/",
-    "http://www.wikidata.org/",
-])
+@pytest.mark.parametrize(
+    "namespace",
+    [
+        "http://www.w3.org/ns/org#",
+        "http://www.w3.org/ns/prov#",
+        "http://www.w3.org/2006/time#",
+        "http://www.opengis.net/ont/geosparql#",
+        "http://schema.org/",
+        "http://www.wikidata.org/",
+    ],
+)
 def test_aligned_to_standard_vocabulary(ontology: rdflib.Graph, namespace: str) -> None:
     alignments = (RDFS.subClassOf, RDFS.subPropertyOf, SKOS.exactMatch, SKOS.closeMatch)
-    aligned = {s for p in alignments for s, o in ontology.subject_objects(p)
-               if str(o).startswith(namespace) and str(s).startswith(str(KGO))}
+    aligned = {
+        s
+        for p in alignments
+        for s, o in ontology.subject_objects(p)
+        if str(o).startswith(namespace) and str(s).startswith(str(KGO))
+    }
     assert aligned, f"no term is aligned to {namespace}"
 
 
@@ -75,8 +87,11 @@ def test_property_characteristics(ontology: rdflib.Graph) -> None:
     assert (KGO.holder, RDF.type, OWL.FunctionalProperty) in ontology
     for prop in ontology.subjects(RDF.type, OWL.ObjectProperty):
         if str(prop).startswith(str(KGO)) and prop != KGO.subject and prop != KGO.concerns:
-            has_typing = (ontology.value(prop, RDFS.domain) or ontology.value(prop, RDFS.range)
-                          or ontology.value(prop, RDFS.subPropertyOf))
+            has_typing = (
+                ontology.value(prop, RDFS.domain)
+                or ontology.value(prop, RDFS.range)
+                or ontology.value(prop, RDFS.subPropertyOf)
+            )
             assert has_typing, f"{prop} has neither domain, range nor super-property"
 
 
@@ -87,8 +102,9 @@ def test_owlready2_loads_the_ontology(tmp_path) -> None:
     from ontology import ontology_triples
 
     path = tmp_path / "ontology.nt"
-    path.write_bytes(serialize(reasoner_input(ontology_triples(DEFAULT_BASE)),
-                               format=RdfFormat.N_TRIPLES))
+    path.write_bytes(
+        serialize(reasoner_input(ontology_triples(DEFAULT_BASE)), format=RdfFormat.N_TRIPLES)
+    )
     world = owlready2.World()
     onto = world.get_ontology(path.as_uri()).load(format="ntriples")
     names = {c.name for c in onto.world.classes()}

@@ -20,28 +20,42 @@ def test_second_report_is_built_beside_the_first(workspace) -> None:
     assert [p.name for p in summary.sources] == ["caspian-ferry.yaml", "edm-18-60.yaml"]
     ds = Dataset(workspace.base)
 
-    reports = store.query(f"SELECT ?title WHERE {{ ?r a {ds.term('Report')} ; "
-                          f"{ds.term('title')} ?title }} ORDER BY ?title")
+    reports = store.query(
+        f"SELECT ?title WHERE {{ ?r a {ds.term('Report')} ; "
+        f"{ds.term('title')} ?title }} ORDER BY ?title"
+    )
     assert [s["title"].value for s in reports] == [
-        "A New Ferry Across the Caspian", "Iran’s New Pivot to Central Asia"]
+        "A New Ferry Across the Caspian",
+        "Iran’s New Pivot to Central Asia",
+    ]
 
     agreements = queries.find("agreements")
     _, body = rows(store.query(agreements.sparql(ds)), ds.prefixes())
-    assert ["Kazakhstan–Iran ferry agreement", "arrangement", "Iran, Kazakhstan", "2021-05", "",
-            "Kuryk–Amirabad ferry line"] in [[*r[:2], ", ".join(sorted(r[2].split(", "))), *r[3:]]
-                                              for r in body]
+    assert [
+        "Kazakhstan–Iran ferry agreement",
+        "arrangement",
+        "Iran, Kazakhstan",
+        "2021-05",
+        "",
+        "Kuryk–Amirabad ferry line",
+    ] in [[*r[:2], ", ".join(sorted(r[2].split(", "))), *r[3:]] for r in body]
 
     # Kuryk, defined by the first report, is connected by the second; the fact cites Tengri.
     support = queries.find("fact-support")
-    result = store.query(support.sparql(ds), substitutions=support.bindings(
-        {"entity": "kuryk-amirabad-ferry-agreement"}, ds))
+    result = store.query(
+        support.sparql(ds),
+        substitutions=support.bindings({"entity": "kuryk-amirabad-ferry-agreement"}, ds),
+    )
     assert [(s["sentence"].value, s["outlet"].value) for s in result] == [("3", "Tengri")]
 
     mentions = queries.find("mentions")
-    result = store.query(mentions.sparql(ds), substitutions=mentions.bindings(
-        {"entity": "kazakhstan"}, ds))
+    result = store.query(
+        mentions.sparql(ds), substitutions=mentions.bindings({"entity": "kazakhstan"}, ds)
+    )
     assert {s["report"].value for s in result} == {
-        "A New Ferry Across the Caspian", "Iran’s New Pivot to Central Asia"}
+        "A New Ferry Across the Caspian",
+        "Iran’s New Pivot to Central Asia",
+    }
 
 
 def test_removing_a_source_removes_its_graphs(workspace) -> None:
@@ -58,7 +72,9 @@ def test_removing_a_source_removes_its_graphs(workspace) -> None:
 
 def test_graphs_the_build_does_not_own_are_kept(workspace) -> None:
     store = EmbeddedStore(workspace.store)
-    store.update("INSERT DATA { GRAPH <http://example.org/mine> { <http://example.org/a> "
-                 "<http://example.org/b> 'kept' } }")
+    store.update(
+        "INSERT DATA { GRAPH <http://example.org/mine> { <http://example.org/a> "
+        "<http://example.org/b> 'kept' } }"
+    )
     build(workspace, store)
     assert {g.value for g in store.named_graphs()} >= {"http://example.org/mine"}
