@@ -142,7 +142,8 @@ def query(ctx: click.Context, query: str | None, fmt: str, run_all: bool) -> Non
                 result = store.query(
                     named.sparql(dataset), substitutions=named.bindings(params, dataset)
                 )
-                text = render(result, fmt, dataset.prefixes())
+                unbound = {p.name for p in named.parameters if p.name not in params}
+                text = render(result, fmt, dataset.prefixes(), hide=unbound)
                 click.echo(text, nl=not text.endswith("\n"))
     except (queries.QueryError, ValueError) as error:
         raise click.ClickException(str(error)) from None

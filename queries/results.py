@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 
 from pyoxigraph import (
     Literal,
@@ -27,10 +27,13 @@ GRAPH_FORMATS = {"turtle": RdfFormat.TURTLE, "ntriples": RdfFormat.N_TRIPLES}
 CELL_WIDTH = 70
 
 
-def render(result: QueryResult, fmt: str, prefixes: Mapping[str, str]) -> str:
+def render(
+    result: QueryResult, fmt: str, prefixes: Mapping[str, str], hide: Collection[str] = ()
+) -> str:
     """``result`` as text in ``fmt``: ``table`` (the default for SELECT and ASK), a SPARQL
     results format (json, csv, tsv, xml) or, for CONSTRUCT and DESCRIBE, turtle or ntriples.
 
+    ``hide`` names columns the table leaves out (unbound optional parameters).
     Raises ValueError when the format does not fit the kind of result.
     """
     if isinstance(result, QueryBoolean):
@@ -39,7 +42,7 @@ def render(result: QueryResult, fmt: str, prefixes: Mapping[str, str]) -> str:
         return _serialize_solutions(result, fmt)
     if isinstance(result, QuerySolutions):
         if fmt == "table":
-            return table(result, prefixes)
+            return table(result, prefixes, hide)
         return _serialize_solutions(result, fmt)
     fmt = "turtle" if fmt == "table" else fmt
     if fmt not in GRAPH_FORMATS:
@@ -78,12 +81,14 @@ def rows(result: QuerySolutions, prefixes: Mapping[str, str]) -> tuple[list[str]
     return names, [[cell(solution[name], prefixes) for name in names] for solution in result]
 
 
-def table(result: QuerySolutions, prefixes: Mapping[str, str]) -> str:
+def table(result: QuerySolutions, prefixes: Mapping[str, str], hide: Collection[str] = ()) -> str:
     names, body = rows(result, prefixes)
+    keep = [i for i, name in enumerate(names) if name not in hide]
+    names, body = [names[i] for i in keep], [[row[i] for i in keep] for row in body]
     body = [[_clip(value) for value in row] for row in body]
     widths = [max([len(name), *(len(row[i]) for row in body)]) for i, name in enumerate(names)]
     line = "  ".join("-" * w for w in widths)
-    out = ["  ".join(n.ljust(w) for n, w in zip(names, widths, strict=True)), line]
+    out = ["  ".join(n.ljust(w) for n, w in zip(names, widths, strict=True)).rstrip(), line]
     out += [
         "  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip() for row in body
     ]
