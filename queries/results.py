@@ -33,7 +33,8 @@ def render(
     """``result`` as text in ``fmt``: ``table`` (the default for SELECT and ASK), a SPARQL
     results format (json, csv, tsv, xml) or, for CONSTRUCT and DESCRIBE, turtle or ntriples.
 
-    ``hide`` names columns the table leaves out (unbound optional parameters).
+    ``hide`` names columns the table leaves out when they are empty (optional parameters
+    that were not given).
     Raises ValueError when the format does not fit the kind of result.
     """
     if isinstance(result, QueryBoolean):
@@ -83,7 +84,7 @@ def rows(result: QuerySolutions, prefixes: Mapping[str, str]) -> tuple[list[str]
 
 def table(result: QuerySolutions, prefixes: Mapping[str, str], hide: Collection[str] = ()) -> str:
     names, body = rows(result, prefixes)
-    keep = [i for i, name in enumerate(names) if name not in hide]
+    keep = [i for i, name in enumerate(names) if name not in hide or any(row[i] for row in body)]
     names, body = [names[i] for i in keep], [[row[i] for i in keep] for row in body]
     body = [[_clip(value) for value in row] for row in body]
     widths = [max([len(name), *(len(row[i]) for row in body)]) for i, name in enumerate(names)]
