@@ -15,6 +15,7 @@ from graph.compiler import BuildError
 from graph.settings import Settings
 from graph.store import EmbeddedStore
 from ontology.reasoning import InconsistentError
+from tests.conftest import FIXTURES
 
 SOURCE = "edm-18-60.yaml"
 
@@ -204,17 +205,14 @@ def test_shape_violation_is_refused(workspace, reference_store) -> None:
     assert sorted(map(str, store.quads())) == before
 
 
-def test_inconsistent_data_is_refused_with_an_explanation(workspace, reference_store) -> None:
-    """Zarif typed as a state too: persons and places are disjoint."""
+def test_inconsistent_fixture_is_refused_with_an_explanation(workspace, reference_store) -> None:
+    """tests/fixtures/sources/inconsistent.yaml types one thing as a corridor and a person."""
     store, before = reference_store
-    _edit(
-        workspace,
-        lambda t: t.replace("javad-zarif: {a: Person,", "javad-zarif: {a: [Person, State],"),
-    )
+    shutil.copy(FIXTURES / "sources" / "inconsistent.yaml", workspace.sources)
     with pytest.raises(InconsistentError) as raised:
         build(workspace, store)
     explanation = "\n".join(raised.value.explanations)
-    assert "id/javad-zarif" in explanation
+    assert "id/caspian-ferry-line" in explanation
     assert "disjoint" in explanation
-    assert "ontology#Person" in explanation and "ontology#Place" in explanation
+    assert "ontology#Corridor" in explanation and "ontology#Person" in explanation
     assert sorted(map(str, store.quads())) == before
