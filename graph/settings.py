@@ -1,13 +1,14 @@
 """Settings from the environment (prefix ``EURASIA_KG_``), with documented defaults.
 
-Every setting can also be given on the command line; see ``eurasia-kg --help``.
+Every setting can also be given on the command line; see ``eurasia-kg --help``. The README's
+configuration table lists them all.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -16,33 +17,65 @@ DEFAULT_BASE = "https://w3id.org/eurasia-kg/"
 
 @dataclass(frozen=True)
 class Settings:
-    """Where the graph lives and what it is called.
+    """Where the graph lives, what it is called, and how the server guards it.
 
     base: the dataset namespace; entities are ``<base>id/<slug>``, ontology terms
         ``<base>ontology#<Name>``, named graphs ``<base>graph/...``.
-    store: a directory for the embedded on-disk store.
+    store: a directory for the embedded on-disk store, or the ``http(s)://`` URL of a SPARQL
+        1.1 query endpoint (see ``update_url``, ``graph_store_url``, ``store_user``).
     sources: the folder of report source files (``*.yaml``).
     reports: the folder holding the reports' texts, which sources name in ``report.text``.
+    write_token: the bearer token that writes need; writes are refused while it is empty.
+    query_timeout: seconds a query or update may run before it is stopped (503).
+    result_limit: the most rows (or triples) a query answer carries; more are cut off and the
+        answer says so.
+    max_request_bytes: the largest request body accepted (413 beyond).
+    workers: query worker processes of the embedded store.
+    allowed_services: space-separated IRI prefixes that SERVICE, LOAD and FROM may reach
+        outside the store; empty (the default) allows none.
+    union_default_graph: whether queries see the union of all graphs as their default graph.
     """
 
     base: str = DEFAULT_BASE
     store: str = str(PROJECT_ROOT / "data" / "store")
     sources: Path = PROJECT_ROOT / "graph" / "sources"
     reports: Path = field(default=PROJECT_ROOT.parent / "shared" / "seed")
+    update_url: str = ""
+    graph_store_url: str = ""
+    store_user: str = ""
+    store_password: str = field(default="", repr=False)
+    write_token: str = field(default="", repr=False)
+    query_timeout: float = 30.0
+    result_limit: int = 100_000
+    max_request_bytes: int = 10 * 1024 * 1024
+    workers: int = 2
+    allowed_services: str = ""
+    union_default_graph: bool = True
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:
-        defaults = cls()
-        return cls(
-            base=env.get("EURASIA_KG_BASE", defaults.base),
-            store=env.get("EURASIA_KG_STORE", defaults.store),
-            sources=Path(env.get("EURASIA_KG_SOURCES", defaults.sources)),
-            reports=Path(env.get("EURASIA_KG_REPORTS", defaults.reports)),
-        )
+        """Settings from ``EURASIA_KG_<FIELD>`` variables; ``EURASIA_KG_WRITE_TOKEN_FILE`` names
+        a file holding the write token. Raises ValueError for a value of the wrong type."""
+        values: dict[str, object] = {}
+        for f in fields(cls):
+            raw = env.get(f"EURASIA_KG_{f.name.upper()}")
+            if raw is not None:
+                values[f.name] = _convert(f.name, raw, f.type)
+        token_file = env.get("EURASIA_KG_WRITE_TOKEN_FILE")
+        if token_file and "write_token" not in values:
+            try:
+                values["write_token"] = Path(token_file).read_text(encoding="utf-8").strip()
+            except OSError as error:
+                raise ValueError(f"EURASIA_KG_WRITE_TOKEN_FILE: cannot read {token_file}: {error}") from None
+        return cls(**values)  # type: ignore[arg-type]
 
     def with_(self, **changes: object) -> Settings:
         """A copy with the given fields changed; ``None`` values are ignored."""
         return replace(self, **{k: v for k, v in changes.items() if v is not None})  # type: ignore[arg-type]
+
+    @property
+    def remote(self) -> bool:
+        return self.store.startswith(("http://", "https://"))
 
     def __post_init__(self) -> None:
         if not self.base.endswith(("/", "#")):
@@ -50,3 +83,23 @@ class Settings:
                 f"EURASIA_KG_BASE must end with '/' or '#' so that IRIs can be appended "
                 f"to it, got {self.base!r}"
             )
+        if self.query_timeout <= 0 or self.result_limit <= 0 or self.workers <= 0:
+            raise ValueError("query timeout, result limit and workers must be positive")
+
+
+def _convert(name: str, raw: str, kind: object) -> object:
+    kind = str(kind)
+    try:
+        if kind == "Path":
+            return Path(raw)
+        if kind == "float":
+            return float(raw)
+        if kind == "int":
+            return int(raw)
+        if kind == "bool":
+            if raw.lower() not in {"1", "0", "true", "false", "yes", "no"}:
+                raise ValueError(raw)
+            return raw.lower() in {"1", "true", "yes"}
+    except ValueError:
+        raise ValueError(f"EURASIA_KG_{name.upper()}={raw!r} is not a valid {kind}") from None
+    return raw

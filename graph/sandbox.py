@@ -1,0 +1,346 @@
+"""Queries and writes on the embedded store, in worker processes that can be stopped.
+
+Why processes: pyoxigraph cannot cancel a running query from Python, so a query that
+outlives its timeout is stopped by killing its worker, which frees the CPU at once; a fresh
+worker takes its place. Why read-only workers and a separate writer: RocksDB lets one process
+open a store for writing, and reading it read-only while another process writes is undefined
+behaviour. So queries run in read-only workers; a write waits for the running queries, stops
+the workers, runs in a writer process of its own (killed, it commits nothing), and the next
+queries start fresh workers that see the new state.
+
+``SandboxedStore`` also fulfils ``graph.store.Store`` (query, update, replace_graphs ...), so
+the build and the named queries run on it unchanged.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import subprocess
+import sys
+import threading
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+from pyoxigraph import (
+    NamedNode,
+    Quad,
+    QueryResultsFormat,
+    RdfFormat,
+    parse,
+    parse_query_results,
+    serialize,
+)
+
+from graph import worker
+from graph.store import QueryResult, Term
+
+_PROJECT_ROOT = Path(__file__).resolve().parent.parent
+START_TIMEOUT = 60.0
+
+
+class StoreError(Exception):
+    """The store refused the job; ``message`` says why (e.g. a SPARQL syntax error)."""
+
+
+class QuerySyntaxError(StoreError):
+    pass
+
+
+class QueryTimeout(StoreError):
+    pass
+
+
+class Overloaded(StoreError):
+    """Every worker stayed busy for longer than the caller would wait."""
+
+
+class StoreUnavailable(StoreError):
+    """The store cannot be opened: missing, locked by another process, or corrupted."""
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A query's answer as it came from a worker: solutions as SPARQL TSV, a boolean, or a
+    graph as N-Triples; ``truncated`` when the result limit cut it short."""
+
+    kind: str  # "solutions" | "boolean" | "graph"
+    data: Any  # bytes, or bool for "boolean"
+    truncated: bool = False
+
+    def result(self) -> QueryResult:
+        if self.kind == "solutions":
+            return parse_query_results(self.data, format=QueryResultsFormat.TSV)  # type: ignore[return-value]
+        if self.kind == "boolean":
+            json = b'{"head":{},"boolean":%s}' % (b"true" if self.data else b"false")
+            return parse_query_results(json, format=QueryResultsFormat.JSON)  # type: ignore[return-value]
+        return [q.triple for q in parse(self.data, format=RdfFormat.N_TRIPLES)]
+
+    def serialize(self, results_format: QueryResultsFormat | None, rdf_format: RdfFormat | None) -> bytes:
+        """The answer in the negotiated format: ``results_format`` for solutions and booleans,
+        ``rdf_format`` for graphs."""
+        if self.kind == "graph":
+            triples = (q.triple for q in parse(self.data, format=RdfFormat.N_TRIPLES))
+            return serialize(triples, format=rdf_format) or b""  # type: ignore[arg-type]
+        return self.result().serialize(format=results_format) or b""  # type: ignore[union-attr]
+
+
+class _Worker:
+    """A ``python -m graph.worker`` process and the two pipes to it. A subprocess rather than
+    multiprocessing: it needs nothing from the parent's ``__main__`` and inherits no threads."""
+
+    def __init__(self, path: str, read_only: bool) -> None:
+        mode = "read-only" if read_only else "read-write"
+        self.process = subprocess.Popen(  # noqa: S603 - our own module, no shell
+            [sys.executable, "-m", "graph.worker", path, mode],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            cwd=_PROJECT_ROOT,
+        )
+        assert self.process.stdin and self.process.stdout  # noqa: S101 - set by PIPE above
+        self.sender = Connection(os.dup(self.process.stdin.fileno()), readable=False)
+        self.conn = Connection(os.dup(self.process.stdout.fileno()), writable=False)
+        self.process.stdin.close()
+        self.process.stdout.close()
+        status, detail = self._receive(START_TIMEOUT)
+        if status != "ready":
+            self.kill()
+            raise StoreUnavailable(f"cannot open the store at {path}: {detail}")
+
+    def _receive(self, timeout: float) -> tuple[str, Any]:
+        if not self.conn.poll(timeout):
+            self.kill()
+            raise QueryTimeout(f"stopped after {timeout:g} s")
+        try:
+            return self.conn.recv()  # type: ignore[no-any-return]
+        except EOFError:
+            self.kill()
+            raise StoreUnavailable("the store worker died") from None
+
+    def call(self, job: object, timeout: float) -> Any:
+        self.sender.send(job)
+        status, payload = self._receive(timeout)
+        if status == "ok":
+            return payload
+        if status == "syntax":
+            raise QuerySyntaxError(payload)
+        raise StoreError(payload)
+
+    @property
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.wait()
+        self._close()
+
+    def stop(self) -> None:
+        """Ask the worker to flush and exit; kill it if it does not."""
+        try:
+            self.sender.send(None)
+            self.conn.poll(10)
+            self.process.wait(10)
+        except (OSError, EOFError, subprocess.TimeoutExpired):
+            self.kill()
+            return
+        self._close()
+
+    def _close(self) -> None:
+        for connection in (self.sender, self.conn):
+            if not connection.closed:
+                connection.close()
+
+
+class _ReadWriteLock:
+    """Many queries at once, or one write; a waiting write holds back new queries."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._readers = 0
+        self._writing = False
+
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        with self._cond:
+            self._cond.wait_for(lambda: not self._writing)
+            self._readers += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._readers -= 1
+                self._cond.notify_all()
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        with self._cond:
+            self._cond.wait_for(lambda: not self._writing)
+            self._writing = True
+            self._cond.wait_for(lambda: self._readers == 0)
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._writing = False
+                self._cond.notify_all()
+
+
+class SandboxedStore:
+    """The embedded on-disk store at ``path``, served by ``workers`` query processes.
+
+    ``timeout`` bounds every job; ``wait`` is how long a query waits for a free worker before
+    Overloaded is raised. Raises StoreUnavailable when the store cannot be opened.
+    """
+
+    def __init__(self, path: str | Path, workers: int = 2, timeout: float = 30.0, wait: float = 10.0) -> None:
+        self.path = str(path)
+        Path(self.path).mkdir(parents=True, exist_ok=True)
+        self.size = workers
+        self.timeout = timeout
+        self.wait = wait
+        self._lock = _ReadWriteLock()
+        self._idle: queue.LifoQueue[_Worker] = queue.LifoQueue()
+        self._live = 0
+        self._live_lock = threading.Lock()
+        # A first open, read-write, creates the store if it is new and checks that it opens.
+        writer = _Worker(self.path, read_only=False)
+        writer.stop()
+
+    # -- the query side ------------------------------------------------------------------
+
+    def answer(
+        self,
+        sparql: str,
+        *,
+        union: bool = True,
+        default_graph: Iterable[str] | None = None,
+        named_graphs: Iterable[str] | None = None,
+        substitutions: Mapping[str, Term] | None = None,
+        limit: int = 100_000,
+        timeout: float | None = None,
+        base_iri: str | None = None,
+    ) -> Answer:
+        """Evaluate a query in a worker. Raises QuerySyntaxError, QueryTimeout (the worker is
+        killed), Overloaded, StoreError."""
+        job = worker.QueryJob(
+            sparql,
+            union,
+            tuple(default_graph) if default_graph is not None else None,
+            tuple(named_graphs) if named_graphs is not None else None,
+            dict(substitutions or {}),
+            limit,
+            base_iri,
+        )
+        kind, data, truncated = self._read(job, timeout)
+        return Answer(kind, data, truncated)
+
+    def _read(self, job: object, timeout: float | None) -> Any:
+        with self._lock.reading():
+            handle = self._acquire()
+            try:
+                result = handle.call(job, timeout or self.timeout)
+            except (QueryTimeout, StoreUnavailable):
+                self._retire(handle)
+                raise
+            except BaseException:
+                self._release(handle)
+                raise
+            self._release(handle)
+            return result
+
+    def _acquire(self) -> _Worker:
+        try:
+            return self._idle.get_nowait()
+        except queue.Empty:
+            pass
+        with self._live_lock:
+            grow = self._live < self.size
+            if grow:
+                self._live += 1
+        if grow:
+            try:
+                return _Worker(self.path, read_only=True)
+            except StoreError:
+                with self._live_lock:
+                    self._live -= 1
+                raise
+        try:
+            return self._idle.get(timeout=self.wait)
+        except queue.Empty:
+            raise Overloaded(f"all {self.size} query workers are busy") from None
+
+    def _release(self, handle: _Worker) -> None:
+        if handle.alive:
+            self._idle.put(handle)
+        else:
+            self._retire(handle)
+
+    def _retire(self, handle: _Worker) -> None:
+        if handle.alive:
+            handle.kill()
+        with self._live_lock:
+            self._live -= 1
+
+    def _stop_idle(self) -> None:
+        while True:
+            try:
+                handle = self._idle.get_nowait()
+            except queue.Empty:
+                return
+            handle.stop()
+            with self._live_lock:
+                self._live -= 1
+
+    # -- the write side ------------------------------------------------------------------
+
+    def write(self, job: object, timeout: float | None = None) -> Any:
+        """Run a write job alone, in a writer process; killed at the timeout, it commits
+        nothing. Raises QuerySyntaxError, QueryTimeout, StoreError."""
+        with self._lock.writing():
+            self._stop_idle()
+            handle = _Worker(self.path, read_only=False)
+            try:
+                return handle.call(job, timeout or self.timeout)
+            finally:
+                if handle.alive:
+                    handle.stop()
+
+    # -- graph.store.Store ---------------------------------------------------------------
+
+    def query(
+        self, sparql: str, *, substitutions: Mapping[str, Term] | None = None, union: bool = True
+    ) -> QueryResult:
+        return self.answer(sparql, substitutions=substitutions, union=union).result()
+
+    def update(self, sparql: str, base_iri: str | None = None) -> None:
+        self.write(worker.UpdateJob(sparql, base_iri))
+
+    def replace_graphs(self, prefix: str, quads: Iterable[Quad]) -> None:
+        data = serialize(quads, format=RdfFormat.N_QUADS) or b""
+        self.write(worker.ReplaceGraphsJob(prefix, data))
+
+    def info(self) -> dict[str, Any]:
+        return self._read(worker.InfoJob(), None)  # type: ignore[no-any-return]
+
+    def named_graphs(self) -> list[NamedNode]:
+        return [NamedNode(g) for g in self.info()["graphs"]]
+
+    def quads(self, graph: NamedNode | None = None) -> Iterator[Quad]:
+        job = worker.DumpJob(RdfFormat.N_QUADS.media_type, whole=True)
+        data = self._read(job, None)
+        return (q for q in parse(data, format=RdfFormat.N_QUADS) if graph is None or q.graph_name == graph)
+
+    def dump(self, job: worker.DumpJob) -> bytes | None:
+        return self._read(job, None)  # type: ignore[no-any-return]
+
+    def __len__(self) -> int:
+        return int(self.info()["quads"])
+
+    def close(self) -> None:
+        with self._lock.writing():
+            self._stop_idle()

@@ -1,0 +1,260 @@
+"""The child-process side of ``graph.sandbox``: one store handle, one job at a time.
+
+A worker opens the on-disk store (read-only for queries, read-write for a write), answers
+jobs sent over a pipe, and can be killed at any moment: a killed write never commits. It
+imports nothing but pyoxigraph so that it starts fast.
+
+Answers cross the pipe as bytes in formats pyoxigraph parses back: solutions as SPARQL TSV,
+graphs as N-Triples or N-Quads. Cutting an answer at the result limit happens here, while
+the solutions are produced, so an oversized answer is never built in full.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from pyoxigraph import (
+    DefaultGraph,
+    NamedNode,
+    Quad,
+    QueryBoolean,
+    QuerySolutions,
+    RdfFormat,
+    Store,
+    Triple,
+    Variable,
+    parse,
+    serialize,
+)
+
+
+@dataclass(frozen=True)
+class QueryJob:
+    sparql: str
+    union: bool = True
+    default_graph: tuple[str, ...] | None = None
+    named_graphs: tuple[str, ...] | None = None
+    substitutions: dict[str, Any] = field(default_factory=dict)
+    limit: int = 100_000
+    base_iri: str | None = None
+
+
+@dataclass(frozen=True)
+class UpdateJob:
+    sparql: str
+    base_iri: str | None = None
+
+
+@dataclass(frozen=True)
+class LoadJob:
+    """Replace (``replace``) or extend a graph, or the whole dataset when ``graph`` is None
+    and the format holds quads, with RDF already checked to parse."""
+
+    data: bytes
+    format: str
+    graph: str | None  # None: the default graph; ignored for quad formats
+    replace: bool = False
+    base_iri: str | None = None
+
+
+@dataclass(frozen=True)
+class ReplaceGraphsJob:
+    prefix: str
+    nquads: bytes
+
+
+@dataclass(frozen=True)
+class DropJob:
+    graph: str | None  # None: the default graph
+    silent: bool = False
+
+
+@dataclass(frozen=True)
+class DumpJob:
+    format: str
+    graph: str | None = None  # None with whole=False: the default graph
+    whole: bool = False  # the whole dataset (a quad format)
+
+
+@dataclass(frozen=True)
+class InfoJob:
+    pass
+
+
+def serve(path: str, read_only: bool, conn: Any) -> None:
+    """Open the store and answer jobs until told to stop (``None``) or the pipe closes."""
+    try:
+        store = Store.read_only(path) if read_only else Store(path)
+    except OSError as error:
+        conn.send(("unavailable", str(error)))
+        return
+    conn.send(("ready", None))
+    while True:
+        try:
+            job = conn.recv()
+        except (EOFError, OSError):
+            return
+        if job is None:
+            if not read_only:
+                store.flush()
+            conn.send(("stopped", None))
+            return
+        try:
+            conn.send(("ok", run(store, job)))
+        except SyntaxError as error:
+            conn.send(("syntax", str(error)))
+        except Exception as error:  # noqa: BLE001 - every failure goes back as an answer
+            conn.send(("error", str(error) or type(error).__name__))
+
+
+def run(store: Store, job: object) -> object:
+    if isinstance(job, QueryJob):
+        return _query(store, job)
+    if isinstance(job, UpdateJob):
+        store.update(job.sparql, base_iri=job.base_iri)
+        return None
+    if isinstance(job, LoadJob):
+        return _load(store, job)
+    if isinstance(job, ReplaceGraphsJob):
+        return _replace_graphs(store, job)
+    if isinstance(job, DropJob):
+        return _drop(store, job)
+    if isinstance(job, DumpJob):
+        return _dump(store, job)
+    if isinstance(job, InfoJob):
+        return {"quads": len(store), "graphs": sorted(g.value for g in store.named_graphs()
+                                                      if isinstance(g, NamedNode))}
+    raise TypeError(f"unknown job {type(job).__name__}")
+
+
+def _query(store: Store, job: QueryJob) -> tuple[str, object, bool]:
+    result = store.query(
+        job.sparql,
+        base_iri=job.base_iri,
+        use_default_graph_as_union=job.union and job.default_graph is None,
+        default_graph=[_graph(g) for g in job.default_graph] if job.default_graph is not None else None,
+        named_graphs=[NamedNode(g) for g in job.named_graphs] if job.named_graphs is not None else None,
+        substitutions={Variable(k): v for k, v in job.substitutions.items()},
+    )
+    if isinstance(result, QueryBoolean):
+        return "boolean", bool(result), False
+    if isinstance(result, QuerySolutions):
+        return _solutions_tsv(result, job.limit)
+    triples, truncated = _capped(result, job.limit)
+    data = serialize(triples, format=RdfFormat.N_TRIPLES) or b""
+    return "graph", data, truncated()
+
+
+def _solutions_tsv(result: QuerySolutions, limit: int) -> tuple[str, bytes, bool]:
+    names = [v.value for v in result.variables]
+    lines = ["\t".join(f"?{n}" for n in names)]
+    truncated = False
+    for count, solution in enumerate(result):
+        if count == limit:
+            truncated = True
+            break
+        # str() of a term is its N-Triples form, with tabs and newlines escaped: valid TSV.
+        lines.append("\t".join("" if (t := solution[n]) is None else str(t) for n in names))
+    return "solutions", ("\n".join(lines) + "\n").encode("utf-8"), truncated
+
+
+def _capped(items: Iterable[Triple], limit: int) -> tuple[Iterator[Triple], Any]:
+    state = {"truncated": False}
+
+    def generate() -> Iterator[Triple]:
+        iterator = iter(items)
+        yield from itertools.islice(iterator, limit)
+        if next(iterator, None) is not None:
+            state["truncated"] = True
+
+    return generate(), lambda: state["truncated"]
+
+
+def _graph(iri: str) -> NamedNode | DefaultGraph:
+    return DefaultGraph() if iri == "" else NamedNode(iri)
+
+
+def _load(store: Store, job: LoadJob) -> int:
+    fmt = RdfFormat.from_media_type(job.format)
+    if fmt is None:
+        raise ValueError(f"cannot read {job.format}")
+    target = NamedNode(job.graph) if job.graph else DefaultGraph()
+    quads = list(parse(job.data, format=fmt, base_iri=job.base_iri, rename_blank_nodes=True))
+    insert = _insert_data(quads, target)
+    if job.replace:
+        drop = "DROP SILENT DEFAULT" if isinstance(target, DefaultGraph) else f"DROP SILENT GRAPH {target}"
+        store.update(f"{drop} ;\n{insert}")  # one update: one transaction
+    else:
+        store.update(insert)
+    return len(quads)
+
+
+def _insert_data(quads: list[Quad], target: NamedNode | DefaultGraph) -> str:
+    """INSERT DATA for ``quads``; those in the default graph go to ``target``. Terms are written
+    in N-Triples syntax, which SPARQL reads as is."""
+    lines = []
+    for q in quads:
+        graph = target if isinstance(q.graph_name, DefaultGraph) else q.graph_name
+        triple = f"{q.subject} {q.predicate} {q.object}"
+        lines.append(f"{triple} ." if isinstance(graph, DefaultGraph) else f"GRAPH {graph} {{ {triple} }}")
+    return "INSERT DATA {\n" + "\n".join(lines) + "\n}"
+
+
+def _replace_graphs(store: Store, job: ReplaceGraphsJob) -> int:
+    quads = list(parse(job.nquads, format=RdfFormat.N_QUADS))
+    drops = [f"DROP SILENT GRAPH {g} ;" for g in store.named_graphs()
+             if isinstance(g, NamedNode) and g.value.startswith(job.prefix)]
+    store.update("\n".join([*drops, _insert_data(quads, DefaultGraph())]))
+    return len(quads)
+
+
+def _drop(store: Store, job: DropJob) -> bool:
+    if job.graph is None:
+        existed = bool(store.query("ASK { ?s ?p ?o }", use_default_graph_as_union=False))
+        store.update("DROP DEFAULT")
+        return existed
+    graph = NamedNode(job.graph)
+    if not store.contains_named_graph(graph):
+        return False
+    store.update(f"DROP GRAPH {graph}")
+    return True
+
+
+def _dump(store: Store, job: DumpJob) -> bytes | None:
+    fmt = RdfFormat.from_media_type(job.format)
+    if fmt is None:
+        raise ValueError(f"cannot write {job.format}")
+    if job.whole:
+        return store.dump(format=fmt)
+    graph = NamedNode(job.graph) if job.graph else DefaultGraph()
+    if job.graph and not store.contains_named_graph(graph):  # type: ignore[arg-type]
+        return None
+    return store.dump(format=fmt, from_graph=graph)
+
+
+def main(argv: list[str]) -> None:
+    """``python -m graph.worker PATH read-only|read-write``: jobs on stdin, answers on stdout."""
+    from multiprocessing.connection import Connection
+
+    path, mode = argv
+    receiver = Connection(0, writable=False)
+    sender = Connection(1, readable=False)
+    serve(path, mode == "read-only", _Duplex(receiver, sender))
+
+
+class _Duplex:
+    def __init__(self, receiver: Any, sender: Any) -> None:
+        self.recv = receiver.recv
+        self.send = sender.send
+
+
+if __name__ == "__main__":
+    import sys
+
+    # Run the module's own copy, so that jobs unpickle as graph.worker classes, not __main__'s.
+    from graph import worker
+
+    worker.main(sys.argv[1:])

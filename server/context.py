@@ -1,0 +1,39 @@
+"""What the app holds for its requests: the settings and the store, reached via ``context()``."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+from flask import current_app
+
+from graph.sandbox import SandboxedStore
+from graph.settings import Settings
+
+EXTENSION = "eurasia_kg"
+
+
+@dataclass
+class Context:
+    settings: Settings
+    store: SandboxedStore
+    _graphs: frozenset[str] | None = field(default=None, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def graph_names(self) -> frozenset[str]:
+        """The store's named graphs, remembered until the next write through this server."""
+        with self._lock:
+            if self._graphs is None:
+                self._graphs = frozenset(self.store.info()["graphs"])
+            return self._graphs
+
+    def changed(self) -> None:
+        with self._lock:
+            self._graphs = None
+
+    def describe_store(self) -> str:
+        return "remote" if self.settings.remote else "embedded"
+
+
+def context() -> Context:
+    return current_app.extensions[EXTENSION]  # type: ignore[no-any-return]

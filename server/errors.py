@@ -1,0 +1,92 @@
+"""Errors mapped to HTTP in one place.
+
+Handlers turn ``Problem`` (our own refusals), werkzeug's HTTP errors and the store's errors
+into short plain-text answers. Anything unexpected is logged with its traceback and answered
+with a 500 whose body says nothing about the internals.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response
+from werkzeug.exceptions import HTTPException
+
+from graph.sandbox import Overloaded, QuerySyntaxError, QueryTimeout, StoreError, StoreUnavailable
+from server.guard import GuardError
+
+log = logging.getLogger(__name__)
+RETRY_AFTER = "5"
+
+
+class Problem(Exception):
+    """A request we refuse: the status, a message for the client, extra headers."""
+
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.headers = headers or {}
+
+
+def bad_request(message: str) -> Problem:
+    return Problem(400, message)
+
+
+def not_acceptable(offered: list[str]) -> Problem:
+    return Problem(406, "none of the media types in Accept can be served; this resource is "
+                   f"available as {', '.join(offered)}")
+
+
+def unsupported_media_type(given: str, accepted: list[str]) -> Problem:
+    return Problem(415, f"cannot read a body of type {given or '(none)'}; send one of {', '.join(accepted)}")
+
+
+def text(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+    response = Response(message.rstrip("\n") + "\n", status=status, mimetype="text/plain")
+    response.headers.update(headers or {})
+    return response
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(Problem)
+    def problem(error: Problem) -> Response:
+        return text(error.status, error.message, error.headers)
+
+    @app.errorhandler(GuardError)
+    def guarded(error: GuardError) -> Response:
+        return text(400, str(error))
+
+    @app.errorhandler(QuerySyntaxError)
+    def syntax(error: QuerySyntaxError) -> Response:
+        return text(400, f"syntax error: {error}")
+
+    @app.errorhandler(QueryTimeout)
+    def timeout(error: QueryTimeout) -> Response:
+        return text(503, f"the request was stopped: it ran longer than the time limit ({error}); "
+                    "narrow it, or add a LIMIT", {"Retry-After": RETRY_AFTER})
+
+    @app.errorhandler(Overloaded)
+    def overloaded(error: Overloaded) -> Response:
+        return text(503, f"the server is busy ({error}); try again shortly", {"Retry-After": RETRY_AFTER})
+
+    @app.errorhandler(StoreUnavailable)
+    def unavailable(error: StoreUnavailable) -> Response:
+        log.error("store unavailable: %s", error)
+        return text(503, "the store is unavailable; see the server log", {"Retry-After": RETRY_AFTER})
+
+    @app.errorhandler(StoreError)
+    def store_error(error: StoreError) -> Response:
+        return text(400, f"the store refused the request: {error}")
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> Response:
+        response = text(error.code or 500, error.description or error.name)
+        if error.code == 405 and error.valid_methods:  # type: ignore[attr-defined]
+            response.headers["Allow"] = ", ".join(error.valid_methods)  # type: ignore[attr-defined]
+        return response
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception) -> Response:
+        log.exception("unexpected error", exc_info=error)
+        return text(500, "internal error; the server log has the details")

@@ -1,0 +1,91 @@
+"""The SPARQL 1.1 Graph Store HTTP Protocol at /store (indirect graph identification).
+
+https://www.w3.org/TR/sparql11-http-rdf-update/ : ``?graph=<iri>`` or ``?default`` names the
+graph; GET (and HEAD) read it, PUT replaces it, POST adds to it, DELETE drops it. GET without
+a parameter returns the whole dataset (TriG or N-Quads); POST without one creates a new graph
+and answers with its IRI in ``Location``. Writes need the write token and are atomic: invalid
+RDF is refused with the parser's message and changes nothing.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import Blueprint, Response, request
+from pyoxigraph import RdfFormat
+
+from graph import worker
+from server import auth, conneg
+from server.context import context
+from server.errors import Problem, bad_request, not_acceptable, unsupported_media_type
+
+blueprint = Blueprint("graph_store", __name__)
+_READABLE = [f.media_type for f in conneg.GRAPHS]
+
+
+def _target() -> tuple[bool, str | None]:
+    """(named, iri): which graph the request names. Raises Problem 400 when it is unclear."""
+    graphs = request.args.getlist("graph")
+    default = "default" in request.args
+    if len(graphs) > 1 or (graphs and default):
+        raise bad_request("name one graph: either ?graph=<IRI> or ?default")
+    if graphs:
+        iri = graphs[0]
+        if not iri or any(c in iri for c in '<>" {}|\\^`') or ":" not in iri:
+            raise bad_request(f"graph={iri!r} is not an absolute IRI")
+        return True, iri
+    return default, None
+
+
+@blueprint.route("/store", methods=["GET", "HEAD"])
+def read_graph() -> Response:
+    named, iri = _target()
+    kg = context()
+    whole = not named
+    offers = conneg.DATASETS[:2] if whole else conneg.GRAPHS
+    chosen = conneg.negotiate(request.headers.get("Accept"), offers, request.args.get("format"))
+    if chosen is None:
+        raise not_acceptable([f.media_type for f in offers])
+    body = kg.store.dump(worker.DumpJob(chosen.media_type, graph=iri, whole=whole))
+    if body is None:
+        raise Problem(404, f"there is no graph <{iri}> in the store")
+    response = Response(body, mimetype=chosen.media_type)
+    response.vary.add("Accept")
+    return response
+
+
+@blueprint.route("/store", methods=["PUT", "POST"])
+def write_graph() -> Response:
+    auth.require_write(request)
+    named, iri = _target()
+    if not named:
+        if request.method == "PUT":
+            raise bad_request("PUT needs ?graph=<IRI> or ?default")
+        iri = f"{context().settings.base}graph/uploaded/{uuid.uuid4()}"
+    fmt = RdfFormat.from_media_type(request.mimetype or "")
+    if fmt is None:
+        raise unsupported_media_type(request.content_type or "", _READABLE)
+    kg = context()
+    existed = iri in kg.graph_names() if iri else True
+    kg.store.write(worker.LoadJob(request.get_data(), fmt.media_type, iri, replace=request.method == "PUT",
+                                  base_iri=iri or kg.settings.base))
+    kg.changed()
+    if not existed:
+        response = Response(status=201)
+        response.headers["Location"] = iri or ""
+        return response
+    return Response(status=204)
+
+
+@blueprint.route("/store", methods=["DELETE"])
+def delete_graph() -> Response:
+    auth.require_write(request)
+    named, iri = _target()
+    if not named:
+        raise bad_request("DELETE needs ?graph=<IRI> or ?default")
+    kg = context()
+    existed = kg.store.write(worker.DropJob(iri))
+    kg.changed()
+    if not existed and iri is not None:
+        raise Problem(404, f"there is no graph <{iri}> in the store")
+    return Response(status=204)

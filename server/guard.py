@@ -1,0 +1,155 @@
+"""The query guard: what a query or update would reach outside the store, checked before it runs.
+
+pyoxigraph evaluates ``SERVICE`` and ``LOAD`` by making HTTP requests of its own, so a public
+endpoint must refuse them before evaluation. The guard reads the request with a SPARQL
+tokenizer (comments, strings and IRIs are single tokens, so a keyword inside them is never
+mistaken for one) and reports the query form, the ``SERVICE``, ``LOAD``, ``FROM`` and
+``FROM NAMED`` targets with prefixes and ``BASE`` resolved, and how deeply the text nests.
+The parser proper (pyoxigraph) still checks the syntax afterwards.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, field
+from urllib.parse import urljoin
+
+MAX_DEPTH = 64
+
+_TOKEN = re.compile(
+    r"""
+    (?P<comment>\#[^\n]*)
+  | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
+              |'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")
+  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+  | (?P<var>[?$][^\s(){}\[\],;.]+)
+  | (?P<pname>(?:[A-Za-z\u00C0-\uFFFF][\w\u00B7-\uFFFF.-]*)?:(?:[\w\u00B7-\uFFFF:%.\\-]*[\w\u00B7-\uFFFF:%\\-])?)
+  | (?P<word>[A-Za-z_][\w-]*)
+  | (?P<open>[{(\[])
+  | (?P<close>[})\]])
+  | (?P<space>\s+)
+  | (?P<other>.)
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+_FORMS = {"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"}
+_CODEPOINT = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+
+
+def _unescape(match: re.Match[str]) -> str:
+    code = int(match.group(1) or match.group(2), 16)
+    return chr(code) if code <= 0x10FFFF else match.group()
+
+
+class GuardError(ValueError):
+    """The request would reach outside the store, or nests too deeply; nothing was run."""
+
+
+@dataclass
+class Shape:
+    """What the tokenizer found in a query or update."""
+
+    form: str | None = None  # SELECT, ASK, CONSTRUCT, DESCRIBE; None for an update
+    services: list[str] = field(default_factory=list)  # "?var" for a variable endpoint
+    loads: list[str] = field(default_factory=list)
+    from_graphs: list[str] = field(default_factory=list)
+    from_named: list[str] = field(default_factory=list)
+    depth: int = 0
+
+
+def shape(text: str) -> Shape:
+    """The shape of ``text``.
+
+    >>> s = shape('PREFIX ex: <http://ex.org/> SELECT * FROM ex:g { SERVICE <http://x/> {} }')
+    >>> (s.form, s.from_graphs, s.services)
+    ('SELECT', ['http://ex.org/g'], ['http://x/'])
+    >>> shape('SELECT ("SERVICE <http://x/>" AS ?s) {} # SERVICE').services
+    []
+    """
+    result = Shape()
+    text = _CODEPOINT.sub(_unescape, text)  # SPARQL undoes \u escapes before parsing; so do we
+    prefixes: dict[str, str] = {}
+    base = ""
+    tokens = [(m.lastgroup, m.group()) for m in _TOKEN.finditer(text)]
+    tokens = [(kind, value) for kind, value in tokens if kind not in {"comment", "space"}]
+    depth = 0
+
+    def target(index: int) -> str | None:
+        if index >= len(tokens):
+            return None
+        kind, value = tokens[index]
+        if kind == "iri":
+            return urljoin(base, value[1:-1]) if base else value[1:-1]
+        if kind == "pname":
+            prefix, _, local = value.partition(":")
+            return prefixes.get(prefix, f"{prefix}:") + local
+        if kind == "var":
+            return value
+        return None
+
+    for i, (kind, value) in enumerate(tokens):
+        if kind == "open":
+            depth += 1
+            result.depth = max(result.depth, depth)
+            continue
+        if kind == "close":
+            depth -= 1
+            continue
+        if kind != "word":
+            continue
+        word = value.upper()
+        if word == "PREFIX" and i + 2 < len(tokens) and tokens[i + 2][0] == "iri":
+            prefixes[tokens[i + 1][1].rstrip(":")] = target(i + 2) or ""
+        elif word == "BASE":
+            base = target(i + 1) or base
+        elif word in _FORMS and result.form is None:
+            result.form = word
+        elif word in {"SERVICE", "LOAD"}:
+            j = i + 1 + (i + 1 < len(tokens) and tokens[i + 1][1].upper() == "SILENT")
+            (result.services if word == "SERVICE" else result.loads).append(target(j) or "?")
+        elif word == "FROM":
+            named = i + 1 < len(tokens) and tokens[i + 1][1].upper() == "NAMED"
+            graph = target(i + 1 + named)
+            if graph:
+                (result.from_named if named else result.from_graphs).append(graph)
+    return result
+
+
+def check(
+    found: Shape,
+    graphs: Collection[str],
+    allowed: Iterable[str] = (),
+    protocol_graphs: Iterable[str] = (),
+) -> None:
+    """Refuse what reaches outside the store.
+
+    ``graphs`` are the store's named graphs; ``allowed`` IRI prefixes that may be reached
+    anyway; ``protocol_graphs`` the ``default-graph-uri``/``named-graph-uri`` of the request.
+    Raises GuardError saying what was refused and how to change the request.
+    """
+    allowed = tuple(allowed)
+
+    def permitted(iri: str) -> bool:
+        return bool(allowed) and iri.startswith(allowed)
+
+    if found.depth > MAX_DEPTH:
+        raise GuardError(f"the request nests {found.depth} levels deep; at most {MAX_DEPTH} are allowed")
+    for service in found.services:
+        if not permitted(service):
+            raise GuardError(
+                f"SERVICE <{service}> is refused: this endpoint makes no requests to other "
+                "services (the operator can allow some with EURASIA_KG_ALLOWED_SERVICES)"
+            )
+    for load in found.loads:
+        if not permitted(load):
+            raise GuardError(
+                f"LOAD <{load}> is refused: this endpoint fetches nothing from the network; "
+                "send the data with the Graph Store Protocol (PUT or POST /store) instead"
+            )
+    for graph in [*found.from_graphs, *found.from_named, *protocol_graphs]:
+        if graph not in graphs and not permitted(graph):
+            raise GuardError(
+                f"the graph <{graph}> is not in the store; FROM, FROM NAMED and the "
+                "default-graph-uri and named-graph-uri parameters may name only graphs in the store"
+            )

@@ -1,0 +1,85 @@
+"""The SPARQL 1.1 Protocol: queries at /sparql (read-only, CORS), updates at /update (token).
+
+A route reads the request (``server.protocol``), guards it (``server.guard``), lets the store
+run it in a worker (``graph.sandbox``) and answers in the negotiated format
+(``server.conneg``). Errors become HTTP answers in ``server.errors``.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, request
+from flask_cors import cross_origin
+
+from graph import worker
+from server import auth, conneg, service_description
+from server.context import context
+from server.errors import bad_request, not_acceptable
+from server.guard import check, shape
+from server.protocol import read
+
+blueprint = Blueprint("sparql", __name__)
+TRUNCATED = "Eurasia-KG-Truncated"
+
+
+@blueprint.route("/sparql", methods=["GET", "POST"])
+@cross_origin(methods=["GET", "POST"], expose_headers=[TRUNCATED])
+def query() -> Response:
+    operation = read(request, "query")
+    if operation is None:
+        return service_description.respond(request)
+    kg = context()
+    found = shape(operation.text)
+    offers = conneg.GRAPHS if found.form in {"CONSTRUCT", "DESCRIBE"} else conneg.RESULTS
+    chosen = conneg.negotiate(request.headers.get("Accept"), offers, request.args.get("format"))
+    if chosen is None:
+        raise not_acceptable([f.media_type for f in offers])
+    protocol_graphs = [*operation.default_graphs, *operation.named_graphs]
+    needs_graphs = protocol_graphs or found.from_graphs or found.from_named
+    check(found, kg.graph_names() if needs_graphs else (), kg.settings.allowed_services.split(),
+          protocol_graphs)
+    answer = kg.store.answer(
+        operation.text,
+        union=kg.settings.union_default_graph,
+        default_graph=operation.default_graphs or None,
+        named_graphs=operation.named_graphs or None,
+        limit=kg.settings.result_limit,
+    )
+    if answer.kind == "graph" and chosen not in conneg.GRAPHS:
+        chosen = conneg.negotiate(request.headers.get("Accept"), conneg.GRAPHS, request.args.get("format"))
+        if chosen is None:
+            raise not_acceptable([f.media_type for f in conneg.GRAPHS])
+    body = answer.serialize(conneg.PYOXIGRAPH_RESULTS.get(chosen.name), conneg.PYOXIGRAPH_RDF.get(chosen.name))
+    response = Response(body, mimetype=chosen.media_type)
+    if chosen.media_type.startswith("text/") or chosen.name in {"json", "jsonld"}:
+        response.charset = "utf-8"
+    response.vary.add("Accept")
+    if answer.truncated:
+        response.headers[TRUNCATED] = f"limit={kg.settings.result_limit}"
+    return response
+
+
+@blueprint.route("/update", methods=["GET", "POST"])
+def update() -> Response:
+    auth.require_write(request)
+    operation = read(request, "update")
+    assert operation is not None  # noqa: S101 - read() refuses an update without one
+    kg = context()
+    if operation.default_graphs or operation.named_graphs:
+        raise bad_request("using-graph-uri and using-named-graph-uri are not supported; "
+                          "write USING and USING NAMED in the update itself")
+    found = shape(operation.text)
+    check(found, (), kg.settings.allowed_services.split())
+    kg.store.write(worker.UpdateJob(operation.text))
+    kg.changed()
+    return Response(status=204)
+
+
+@blueprint.route("/health")
+@cross_origin(methods=["GET"])
+def health() -> Response:
+    kg = context()
+    info = kg.store.info()
+    return current_app.json.response(
+        {"status": "ok", "store": kg.describe_store(), "quads": info["quads"], "graphs": len(info["graphs"])}
+    )
+
