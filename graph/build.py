@@ -61,8 +61,7 @@ def source_files(settings: Settings) -> list[Path]:
                 SourceError(
                     settings.sources,
                     None,
-                    "no *.yaml source files here; "
-                    "set EURASIA_KG_SOURCES to the folder of report sources",
+                    "no *.yaml source files here; set EURASIA_KG_SOURCES to the folder of report sources",
                 )
             ]
         )

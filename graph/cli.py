@@ -27,35 +27,75 @@ FORMATS = ["table", "json", "csv", "tsv", "xml", "turtle", "ntriples"]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--store", help="Store directory [EURASIA_KG_STORE; default: ./data/store].")
+@click.option(
+    "--store", help="Store directory, or the URL of a SPARQL 1.1 query endpoint [EURASIA_KG_STORE]."
+)
+@click.option("--update-url", help="SPARQL 1.1 Update endpoint of a remote store [EURASIA_KG_UPDATE_URL].")
+@click.option(
+    "--graph-store-url",
+    help="Graph Store Protocol endpoint of a remote store [EURASIA_KG_GRAPH_STORE_URL].",
+)
+@click.option(
+    "--store-user",
+    help="User name for a remote store [EURASIA_KG_STORE_USER]; the password "
+    "comes from EURASIA_KG_STORE_PASSWORD.",
+)
 @click.option("--base", help="Dataset namespace [EURASIA_KG_BASE].")
 @click.option(
     "--sources",
     type=click.Path(path_type=Path),
-    help="Folder of report sources [EURASIA_KG_SOURCES; default: graph/sources].",
+    help="Folder of report sources [EURASIA_KG_SOURCES].",
 )
 @click.option(
     "--reports",
     type=click.Path(path_type=Path),
-    help="Folder of the reports' texts [EURASIA_KG_REPORTS; default: ../shared/seed].",
+    help="Folder of the reports' texts [EURASIA_KG_REPORTS].",
+)
+@click.option(
+    "--write-token-file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="File holding the write token [EURASIA_KG_WRITE_TOKEN_FILE, or EURASIA_KG_WRITE_TOKEN].",
+)
+@click.option(
+    "--query-timeout",
+    type=float,
+    help="Seconds before a query is stopped [EURASIA_KG_QUERY_TIMEOUT; 30].",
+)
+@click.option("--result-limit", type=int, help="Most rows in an answer [EURASIA_KG_RESULT_LIMIT; 100000].")
+@click.option(
+    "--max-request-bytes",
+    type=int,
+    help="Largest request body [EURASIA_KG_MAX_REQUEST_BYTES; 10 MiB].",
+)
+@click.option("--workers", type=int, help="Query worker processes [EURASIA_KG_WORKERS; 2].")
+@click.option(
+    "--allowed-services",
+    help="IRI prefixes SERVICE/LOAD/FROM may reach [EURASIA_KG_ALLOWED_SERVICES].",
+)
+@click.option(
+    "--union-default-graph/--no-union-default-graph",
+    default=None,
+    help="Queries see the union of all graphs [EURASIA_KG_UNION_DEFAULT_GRAPH; on].",
 )
 @click.pass_context
-def main(ctx: click.Context, **options: object) -> None:
+def main(ctx: click.Context, write_token_file: Path | None, **options: object) -> None:
     """eurasia-kg: reports on Eurasian geopolitics as a knowledge graph."""
     try:
-        ctx.obj = Settings.from_env().with_(**options)
-    except ValueError as error:
+        settings = Settings.from_env().with_(**options)
+        if write_token_file is not None:
+            settings = settings.with_(write_token=write_token_file.read_text(encoding="utf-8").strip())
+    except (ValueError, OSError) as error:
         raise click.UsageError(str(error)) from None
+    ctx.obj = settings
 
 
 @contextmanager
 def _store(settings: Settings) -> Iterator[Store]:
     try:
-        store = open_store(settings.store)
+        store = open_store(settings)
     except OSError as error:
         raise click.ClickException(
-            f"cannot open the store at {settings.store}: {error}. "
-            "Is another eurasia-kg process using it?"
+            f"cannot open the store at {settings.store}: {error}. Is another eurasia-kg process using it?"
         ) from None
     try:
         yield store
@@ -84,9 +124,7 @@ def validate(settings: Settings) -> None:
     except BuildError as error:
         raise click.ClickException(str(error)) from None
     if violations:
-        raise click.ClickException(
-            str(ValidationError(violations)).replace("; the store is unchanged", "")
-        )
+        raise click.ClickException(str(ValidationError(violations)).replace("; the store is unchanged", ""))
     click.echo("the sources are valid: they compile and conform to the SHACL shapes")
 
 
@@ -139,9 +177,7 @@ def query(ctx: click.Context, query: str | None, fmt: str, run_all: bool) -> Non
                         + "".join(f" --{k} {v}" for k, v in params.items())
                         + ")\n"
                     )
-                result = store.query(
-                    named.sparql(dataset), substitutions=named.bindings(params, dataset)
-                )
+                result = store.query(named.sparql(dataset), substitutions=named.bindings(params, dataset))
                 unbound = {p.name for p in named.parameters if p.name not in params}
                 text = render(result, fmt, dataset.prefixes(), hide=unbound)
                 click.echo(text, nl=not text.endswith("\n"))
@@ -170,3 +206,58 @@ def _load(spec: str) -> queries.NamedQuery:
     if spec.endswith(".rq") or "/" in spec:
         return queries.load_file(Path(spec))
     return queries.find(spec)
+
+
+@main.command()
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    envvar="EURASIA_KG_HOST",
+    help="Address to listen on [EURASIA_KG_HOST].",
+)
+@click.option(
+    "--port",
+    default=8000,
+    show_default=True,
+    envvar="EURASIA_KG_PORT",
+    type=int,
+    help="Port to listen on [EURASIA_KG_PORT].",
+)
+@click.option(
+    "--threads",
+    default=16,
+    show_default=True,
+    envvar="EURASIA_KG_THREADS",
+    type=int,
+    help="Request threads [EURASIA_KG_THREADS].",
+)
+@click.pass_obj
+def serve(settings: Settings, host: str, port: int, threads: int) -> None:
+    """Serve the SPARQL endpoint and the graph over HTTP (waitress), building it if empty."""
+    import logging
+
+    import waitress
+
+    from graph.sandbox import StoreError
+    from server import create_app
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        app = create_app(settings)
+    except (StoreError, BuildError, ValidationError, InconsistentError) as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(
+        f"eurasia-kg: SPARQL endpoint at http://{host}:{port}/sparql "
+        f"({'writes enabled' if settings.write_token else 'read-only'})",
+        err=True,
+    )
+    waitress.serve(
+        app,
+        host=host,
+        port=port,
+        threads=threads,
+        ident="eurasia-kg",
+        max_request_body_size=settings.max_request_bytes,
+        clear_untrusted_proxy_headers=True,
+    )

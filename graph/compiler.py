@@ -305,9 +305,7 @@ class _SourceEmitter:
             return (self.kgo(key), target) if target is not None else None
         if key in self.index.datatype_properties:
             try:
-                literal = typed(
-                    value, self.index.ranges.get(key), self.ds.vocabulary + "TemporalValue"
-                )
+                literal = typed(value, self.index.ranges.get(key), self.ds.vocabulary + "TemporalValue")
             except LiteralError as error:
                 self.error(line, f"'{key}': {error}")
                 return None
@@ -346,9 +344,7 @@ class _SourceEmitter:
         used: dict[int, int] = {}
         for claim in claims:
             if not isinstance(claim, Mapping):
-                self.error(
-                    getattr(claim, "line", None), "a claim is a mapping with sentence and facts"
-                )
+                self.error(getattr(claim, "line", None), "a claim is a mapping with sentence and facts")
                 continue
             for key in claim:
                 if key not in CLAIM_KEYS:
@@ -365,9 +361,7 @@ class _SourceEmitter:
             yield from self._claim_provenance(claim, graph, position)
             facts = claim.get("facts")
             if not isinstance(facts, Mapping) or not facts:
-                self.error(
-                    claim.line, "a claim needs 'facts': a mapping of entity ids to properties"
-                )
+                self.error(claim.line, "a claim needs 'facts': a mapping of entity ids to properties")
                 continue
             yield from self._facts(facts, graph)
 
@@ -402,8 +396,7 @@ class _SourceEmitter:
             numbers = ", ".join(str(s.position) for s in found)
             self.error(
                 line,
-                f'"{quote}" occurs in sentences {numbers}; quote more words '
-                "so that one sentence is meant",
+                f'"{quote}" occurs in sentences {numbers}; quote more words so that one sentence is meant',
             )
         return None
 

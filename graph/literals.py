@@ -15,9 +15,7 @@ from pyoxigraph import Literal, NamedNode
 
 from graph.namespaces import RDF, XSD
 
-_DURATION = re.compile(
-    r"-?P(?=\d|T\d)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?"
-)
+_DURATION = re.compile(r"-?P(?=\d|T\d)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?")
 _YEAR = re.compile(r"-?\d{4}")
 _YEAR_MONTH = re.compile(r"-?\d{4}-(0[1-9]|1[0-2])")
 
@@ -40,8 +38,7 @@ def temporal(text: str) -> Literal:
         datetime.date.fromisoformat(text)
     except ValueError:
         raise LiteralError(
-            f"{text!r} is not a date: write a day as 2021-02-23, a month as 2021-02 "
-            "or a year as 2021"
+            f"{text!r} is not a date: write a day as 2021-02-23, a month as 2021-02 or a year as 2021"
         ) from None
     if len(text) != 10:
         raise LiteralError(f"{text!r} is not a date: write a day as YYYY-MM-DD, e.g. 2021-02-23")
@@ -105,8 +102,7 @@ def typed(text: str, range_iri: str | None, temporal_iri: str) -> Literal:
     check = _CHECKS.get(range_iri)
     if check is None:
         raise LiteralError(
-            f"the ontology gives this property the range <{range_iri}>, "
-            "which sources cannot write yet"
+            f"the ontology gives this property the range <{range_iri}>, which sources cannot write yet"
         )
     check(text)
     return Literal(text, datatype=NamedNode(range_iri))

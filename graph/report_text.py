@@ -65,15 +65,9 @@ class ReportText:
     def find(self, quote: str) -> list[Sentence]:
         """The sentences containing ``quote`` (compared after folding)."""
         needle = fold(quote)
-        return [
-            s for s, folded in zip(self.sentences, self._folded, strict=True) if needle in folded
-        ]
+        return [s for s, folded in zip(self.sentences, self._folded, strict=True) if needle in folded]
 
     def mentions(self, name: str) -> list[Sentence]:
         """The sentences naming ``name`` as a whole word."""
         pattern = re.compile(rf"(?<!\w){re.escape(fold(name))}(?!\w)")
-        return [
-            s
-            for s, folded in zip(self.sentences, self._folded, strict=True)
-            if pattern.search(folded)
-        ]
+        return [s for s, folded in zip(self.sentences, self._folded, strict=True) if pattern.search(folded)]

@@ -24,12 +24,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pyoxigraph import (
     NamedNode,
     Quad,
+    QueryBoolean,
     QueryResultsFormat,
+    QuerySolutions,
     RdfFormat,
     parse,
     parse_query_results,
@@ -38,6 +40,10 @@ from pyoxigraph import (
 
 from graph import worker
 from graph.store import QueryResult, Term
+
+if TYPE_CHECKING:
+    from graph.remote import RemoteStore
+    from graph.settings import Settings
 
 _PROJECT_ROOT = Path(__file__).resolve().parent.parent
 START_TIMEOUT = 60.0
@@ -74,10 +80,10 @@ class Answer:
 
     def result(self) -> QueryResult:
         if self.kind == "solutions":
-            return parse_query_results(self.data, format=QueryResultsFormat.TSV)  # type: ignore[return-value]
+            return parse_query_results(self.data, format=QueryResultsFormat.TSV)
         if self.kind == "boolean":
             json = b'{"head":{},"boolean":%s}' % (b"true" if self.data else b"false")
-            return parse_query_results(json, format=QueryResultsFormat.JSON)  # type: ignore[return-value]
+            return parse_query_results(json, format=QueryResultsFormat.JSON)
         return [q.triple for q in parse(self.data, format=RdfFormat.N_TRIPLES)]
 
     def serialize(self, results_format: QueryResultsFormat | None, rdf_format: RdfFormat | None) -> bytes:
@@ -85,8 +91,11 @@ class Answer:
         ``rdf_format`` for graphs."""
         if self.kind == "graph":
             triples = (q.triple for q in parse(self.data, format=RdfFormat.N_TRIPLES))
-            return serialize(triples, format=rdf_format) or b""  # type: ignore[arg-type]
-        return self.result().serialize(format=results_format) or b""  # type: ignore[union-attr]
+            return serialize(triples, format=rdf_format) or b""
+        result = self.result()
+        if isinstance(result, QuerySolutions | QueryBoolean):
+            return result.serialize(format=results_format) or b""
+        raise TypeError(f"cannot serialize a {self.kind} answer")
 
 
 class _Worker:
@@ -116,7 +125,7 @@ class _Worker:
             self.kill()
             raise QueryTimeout(f"stopped after {timeout:g} s")
         try:
-            return self.conn.recv()  # type: ignore[no-any-return]
+            return self.conn.recv()
         except EOFError:
             self.kill()
             raise StoreUnavailable("the store worker died") from None
@@ -325,7 +334,7 @@ class SandboxedStore:
         self.write(worker.ReplaceGraphsJob(prefix, data))
 
     def info(self) -> dict[str, Any]:
-        return self._read(worker.InfoJob(), None)  # type: ignore[no-any-return]
+        return self._read(worker.InfoJob(), None)
 
     def named_graphs(self) -> list[NamedNode]:
         return [NamedNode(g) for g in self.info()["graphs"]]
@@ -336,7 +345,7 @@ class SandboxedStore:
         return (q for q in parse(data, format=RdfFormat.N_QUADS) if graph is None or q.graph_name == graph)
 
     def dump(self, job: worker.DumpJob) -> bytes | None:
-        return self._read(job, None)  # type: ignore[no-any-return]
+        return self._read(job, None)
 
     def __len__(self) -> int:
         return int(self.info()["quads"])
@@ -344,3 +353,20 @@ class SandboxedStore:
     def close(self) -> None:
         with self._lock.writing():
             self._stop_idle()
+
+
+def open_backend(settings: Settings) -> SandboxedStore | RemoteStore:
+    """The store the server uses: the embedded store behind query workers, or a remote
+    SPARQL 1.1 server when ``settings.store`` is a URL."""
+    if settings.remote:
+        from graph.remote import RemoteStore  # noqa: PLC0415 - graph.remote imports this module
+
+        return RemoteStore(
+            settings.store,
+            settings.update_url,
+            settings.graph_store_url,
+            settings.store_user,
+            settings.store_password,
+            settings.query_timeout,
+        )
+    return SandboxedStore(settings.store, workers=settings.workers, timeout=settings.query_timeout)

@@ -21,10 +21,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Protocol, TypeAlias
+from typing import TYPE_CHECKING, Protocol, TypeAlias
 
 from pyoxigraph import (
     BlankNode,
+    DefaultGraph,
     Literal,
     NamedNode,
     Quad,
@@ -36,6 +37,9 @@ from pyoxigraph import (
 from pyoxigraph import (
     Store as OxStore,
 )
+
+if TYPE_CHECKING:
+    from graph.settings import Settings
 
 Term: TypeAlias = NamedNode | BlankNode | Literal
 QueryResult: TypeAlias = QuerySolutions | QueryBoolean | Iterable[Triple]
@@ -105,20 +109,35 @@ class EmbeddedStore:
         del self._store
 
 
+def insert_data(quads: Iterable[Quad], target: NamedNode | DefaultGraph | None = None) -> str:
+    """SPARQL ``INSERT DATA`` for ``quads``; those in the default graph go to ``target`` when
+    it is given. Terms are written in N-Triples syntax, which SPARQL reads as is."""
+    lines = []
+    for q in quads:
+        graph = target if target is not None and isinstance(q.graph_name, DefaultGraph) else q.graph_name
+        triple = f"{q.subject} {q.predicate} {q.object}"
+        lines.append(f"{triple} ." if isinstance(graph, DefaultGraph) else f"GRAPH {graph} {{ {triple} }}")
+    return "INSERT DATA {\n" + "\n".join(lines) + "\n}"
+
+
 def replacement_update(existing: Iterable[NamedNode], prefix: str, quads: Iterable[Quad]) -> str:
-    """A SPARQL Update that drops the graphs under ``prefix`` and inserts ``quads``.
-
-    Terms are written in N-Triples syntax, which SPARQL accepts as is.
-    """
+    """A SPARQL Update that drops the graphs under ``prefix`` and inserts ``quads``."""
     drops = [f"DROP SILENT GRAPH {g} ;" for g in existing if g.value.startswith(prefix)]
-    lines = [f"GRAPH {q.graph_name} {{ {q.subject} {q.predicate} {q.object} }}" for q in quads]
-    return "\n".join([*drops, "INSERT DATA {", *lines, "}"])
+    return "\n".join([*drops, insert_data(quads)])
 
 
-def open_store(location: str) -> Store:
-    """The store at ``location``: a directory for the embedded store (created if missing)."""
-    if location.startswith(("http://", "https://")):
-        raise NotImplementedError(
-            "a remote SPARQL store is not available yet; give a directory for the embedded store"
+def open_store(settings: Settings) -> Store:
+    """The store the settings name: the embedded on-disk store, opened in this process (for
+    the command line), or a remote SPARQL 1.1 server when ``settings.store`` is a URL."""
+    if settings.remote:
+        from graph.remote import RemoteStore  # noqa: PLC0415 - only remote setups need it
+
+        return RemoteStore(
+            settings.store,
+            settings.update_url,
+            settings.graph_store_url,
+            settings.store_user,
+            settings.store_password,
+            settings.query_timeout,
         )
-    return EmbeddedStore(location)
+    return EmbeddedStore(settings.store)

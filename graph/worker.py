@@ -2,7 +2,7 @@
 
 A worker opens the on-disk store (read-only for queries, read-write for a write), answers
 jobs sent over a pipe, and can be killed at any moment: a killed write never commits. It
-imports nothing but pyoxigraph so that it starts fast.
+imports little besides pyoxigraph, so that it starts fast.
 
 Answers cross the pipe as bytes in formats pyoxigraph parses back: solutions as SPARQL TSV,
 graphs as N-Triples or N-Quads. Cutting an answer at the result limit happens here, while
@@ -19,7 +19,6 @@ from typing import Any
 from pyoxigraph import (
     DefaultGraph,
     NamedNode,
-    Quad,
     QueryBoolean,
     QuerySolutions,
     RdfFormat,
@@ -29,6 +28,8 @@ from pyoxigraph import (
     parse,
     serialize,
 )
+
+from graph.store import insert_data, replacement_update
 
 
 @dataclass(frozen=True)
@@ -125,8 +126,10 @@ def run(store: Store, job: object) -> object:
     if isinstance(job, DumpJob):
         return _dump(store, job)
     if isinstance(job, InfoJob):
-        return {"quads": len(store), "graphs": sorted(g.value for g in store.named_graphs()
-                                                      if isinstance(g, NamedNode))}
+        return {
+            "quads": len(store),
+            "graphs": sorted(g.value for g in store.named_graphs() if isinstance(g, NamedNode)),
+        }
     raise TypeError(f"unknown job {type(job).__name__}")
 
 
@@ -149,6 +152,12 @@ def _query(store: Store, job: QueryJob) -> tuple[str, object, bool]:
 
 
 def _solutions_tsv(result: QuerySolutions, limit: int) -> tuple[str, bytes, bool]:
+    data, truncated = solutions_tsv(result, limit)
+    return "solutions", data, truncated
+
+
+def solutions_tsv(result: QuerySolutions, limit: int) -> tuple[bytes, bool]:
+    """The first ``limit`` solutions as SPARQL TSV, and whether there were more."""
     names = [v.value for v in result.variables]
     lines = ["\t".join(f"?{n}" for n in names)]
     truncated = False
@@ -158,7 +167,7 @@ def _solutions_tsv(result: QuerySolutions, limit: int) -> tuple[str, bytes, bool
             break
         # str() of a term is its N-Triples form, with tabs and newlines escaped: valid TSV.
         lines.append("\t".join("" if (t := solution[n]) is None else str(t) for n in names))
-    return "solutions", ("\n".join(lines) + "\n").encode("utf-8"), truncated
+    return ("\n".join(lines) + "\n").encode("utf-8"), truncated
 
 
 def _capped(items: Iterable[Triple], limit: int) -> tuple[Iterator[Triple], Any]:
@@ -183,7 +192,7 @@ def _load(store: Store, job: LoadJob) -> int:
         raise ValueError(f"cannot read {job.format}")
     target = NamedNode(job.graph) if job.graph else DefaultGraph()
     quads = list(parse(job.data, format=fmt, base_iri=job.base_iri, rename_blank_nodes=True))
-    insert = _insert_data(quads, target)
+    insert = insert_data(quads, target)
     if job.replace:
         drop = "DROP SILENT DEFAULT" if isinstance(target, DefaultGraph) else f"DROP SILENT GRAPH {target}"
         store.update(f"{drop} ;\n{insert}")  # one update: one transaction
@@ -192,22 +201,10 @@ def _load(store: Store, job: LoadJob) -> int:
     return len(quads)
 
 
-def _insert_data(quads: list[Quad], target: NamedNode | DefaultGraph) -> str:
-    """INSERT DATA for ``quads``; those in the default graph go to ``target``. Terms are written
-    in N-Triples syntax, which SPARQL reads as is."""
-    lines = []
-    for q in quads:
-        graph = target if isinstance(q.graph_name, DefaultGraph) else q.graph_name
-        triple = f"{q.subject} {q.predicate} {q.object}"
-        lines.append(f"{triple} ." if isinstance(graph, DefaultGraph) else f"GRAPH {graph} {{ {triple} }}")
-    return "INSERT DATA {\n" + "\n".join(lines) + "\n}"
-
-
 def _replace_graphs(store: Store, job: ReplaceGraphsJob) -> int:
     quads = list(parse(job.nquads, format=RdfFormat.N_QUADS))
-    drops = [f"DROP SILENT GRAPH {g} ;" for g in store.named_graphs()
-             if isinstance(g, NamedNode) and g.value.startswith(job.prefix)]
-    store.update("\n".join([*drops, _insert_data(quads, DefaultGraph())]))
+    existing = [g for g in store.named_graphs() if isinstance(g, NamedNode)]
+    store.update(replacement_update(existing, job.prefix, quads))
     return len(quads)
 
 
@@ -230,7 +227,7 @@ def _dump(store: Store, job: DumpJob) -> bytes | None:
     if job.whole:
         return store.dump(format=fmt)
     graph = NamedNode(job.graph) if job.graph else DefaultGraph()
-    if job.graph and not store.contains_named_graph(graph):  # type: ignore[arg-type]
+    if isinstance(graph, NamedNode) and not store.contains_named_graph(graph):
         return None
     return store.dump(format=fmt, from_graph=graph)
 

@@ -54,8 +54,7 @@ class Parameter:
                 return NamedNode(value)
             if not SLUG.fullmatch(value):
                 raise QueryError(
-                    f"--{self.name}: {value!r} is not an entity id (e.g. iran, "
-                    "zarif-central-asia-tour)"
+                    f"--{self.name}: {value!r} is not an entity id (e.g. iran, zarif-central-asia-tour)"
                 )
             return dataset.entity(value)
         if self.kind == "iri":
@@ -119,13 +118,9 @@ class NamedQuery:
                     f"of {', '.join(sorted(KINDS))}"
                 )
             parameters.append(
-                Parameter(
-                    match["name"], match["kind"], bool(match["required"]), match["doc"].strip()
-                )
+                Parameter(match["name"], match["kind"], bool(match["required"]), match["doc"].strip())
             )
-        return cls(
-            name, fields.get("title", name), fields.get("description", ""), text, tuple(parameters)
-        )
+        return cls(name, fields.get("title", name), fields.get("description", ""), text, tuple(parameters))
 
     def sparql(self, dataset: Dataset) -> str:
         """The query with PREFIX declarations for the dataset prepended."""

@@ -27,9 +27,7 @@ GRAPH_FORMATS = {"turtle": RdfFormat.TURTLE, "ntriples": RdfFormat.N_TRIPLES}
 CELL_WIDTH = 70
 
 
-def render(
-    result: QueryResult, fmt: str, prefixes: Mapping[str, str], hide: Collection[str] = ()
-) -> str:
+def render(result: QueryResult, fmt: str, prefixes: Mapping[str, str], hide: Collection[str] = ()) -> str:
     """``result`` as text in ``fmt``: ``table`` (the default for SELECT and ASK), a SPARQL
     results format (json, csv, tsv, xml) or, for CONSTRUCT and DESCRIBE, turtle or ntriples.
 
@@ -90,9 +88,7 @@ def table(result: QuerySolutions, prefixes: Mapping[str, str], hide: Collection[
     widths = [max([len(name), *(len(row[i]) for row in body)]) for i, name in enumerate(names)]
     line = "  ".join("-" * w for w in widths)
     out = ["  ".join(n.ljust(w) for n, w in zip(names, widths, strict=True)).rstrip(), line]
-    out += [
-        "  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip() for row in body
-    ]
+    out += ["  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip() for row in body]
     out.append(f"({len(body)} row{'s' if len(body) != 1 else ''})")
     return "\n".join(out)
 

@@ -13,7 +13,7 @@ import logging
 from flask import Flask
 
 from graph.build import build
-from graph.sandbox import SandboxedStore
+from graph.sandbox import open_backend
 from graph.settings import Settings
 from server import errors, graph_store, sparql
 from server.context import EXTENSION, Context
@@ -30,7 +30,7 @@ def create_app(settings: Settings | None = None, *, build_if_empty: bool = True)
     settings = settings or Settings.from_env()
     app = Flask(__name__)
     app.config.update(MAX_CONTENT_LENGTH=settings.max_request_bytes, PROPAGATE_EXCEPTIONS=False)
-    store = SandboxedStore(settings.store, workers=settings.workers, timeout=settings.query_timeout)
+    store = open_backend(settings)
     if build_if_empty and len(store) == 0:
         log.info("the store is empty: building the graph from %s", settings.sources)
         log.info("%s", build(settings, store))

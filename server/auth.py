@@ -17,9 +17,14 @@ def require_write(request: Request) -> None:
     """
     token = context().settings.write_token
     if not token:
-        raise Problem(403, "this endpoint is read-only; the operator enables writes by setting "
-                      "EURASIA_KG_WRITE_TOKEN")
+        raise Problem(
+            403,
+            "this endpoint is read-only; the operator enables writes by setting EURASIA_KG_WRITE_TOKEN",
+        )
     scheme, _, given = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), token.encode()):
-        raise Problem(401, "writes need the header 'Authorization: Bearer <token>' with the "
-                      "configured write token", {"WWW-Authenticate": 'Bearer realm="eurasia-kg"'})
+        raise Problem(
+            401,
+            "writes need the header 'Authorization: Bearer <token>' with the configured write token",
+            {"WWW-Authenticate": 'Bearer realm="eurasia-kg"'},
+        )

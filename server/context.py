@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from flask import current_app
 
+from graph.remote import RemoteStore
 from graph.sandbox import SandboxedStore
 from graph.settings import Settings
 
@@ -16,7 +17,7 @@ EXTENSION = "eurasia_kg"
 @dataclass
 class Context:
     settings: Settings
-    store: SandboxedStore
+    store: SandboxedStore | RemoteStore
     _graphs: frozenset[str] | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -36,4 +37,4 @@ class Context:
 
 
 def context() -> Context:
-    return current_app.extensions[EXTENSION]  # type: ignore[no-any-return]
+    return current_app.extensions[EXTENSION]

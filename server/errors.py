@@ -34,8 +34,11 @@ def bad_request(message: str) -> Problem:
 
 
 def not_acceptable(offered: list[str]) -> Problem:
-    return Problem(406, "none of the media types in Accept can be served; this resource is "
-                   f"available as {', '.join(offered)}")
+    return Problem(
+        406,
+        "none of the media types in Accept can be served; this resource is "
+        f"available as {', '.join(offered)}",
+    )
 
 
 def unsupported_media_type(given: str, accepted: list[str]) -> Problem:
@@ -63,8 +66,12 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(QueryTimeout)
     def timeout(error: QueryTimeout) -> Response:
-        return text(503, f"the request was stopped: it ran longer than the time limit ({error}); "
-                    "narrow it, or add a LIMIT", {"Retry-After": RETRY_AFTER})
+        return text(
+            503,
+            f"the request was stopped: it ran longer than the time limit ({error}); "
+            "narrow it, or add a LIMIT",
+            {"Retry-After": RETRY_AFTER},
+        )
 
     @app.errorhandler(Overloaded)
     def overloaded(error: Overloaded) -> Response:

@@ -67,8 +67,15 @@ def write_graph() -> Response:
         raise unsupported_media_type(request.content_type or "", _READABLE)
     kg = context()
     existed = iri in kg.graph_names() if iri else True
-    kg.store.write(worker.LoadJob(request.get_data(), fmt.media_type, iri, replace=request.method == "PUT",
-                                  base_iri=iri or kg.settings.base))
+    kg.store.write(
+        worker.LoadJob(
+            request.get_data(),
+            fmt.media_type,
+            iri,
+            replace=request.method == "PUT",
+            base_iri=iri or kg.settings.base,
+        )
+    )
     kg.changed()
     if not existed:
         response = Response(status=201)

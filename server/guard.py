@@ -24,7 +24,8 @@ _TOKEN = re.compile(
               |'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")
   | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
   | (?P<var>[?$][^\s(){}\[\],;.]+)
-  | (?P<pname>(?:[A-Za-z\u00C0-\uFFFF][\w\u00B7-\uFFFF.-]*)?:(?:[\w\u00B7-\uFFFF:%.\\-]*[\w\u00B7-\uFFFF:%\\-])?)
+  | (?P<pname>(?:[A-Za-z\u00C0-\uFFFF][\w\u00B7-\uFFFF.-]*)?:
+              (?:[\w\u00B7-\uFFFF:%.\\-]*[\w\u00B7-\uFFFF:%\\-])?)
   | (?P<word>[A-Za-z_][\w-]*)
   | (?P<open>[{(\[])
   | (?P<close>[})\]])

@@ -13,9 +13,18 @@ from server.errors import not_acceptable
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
 FORMATS = "http://www.w3.org/ns/formats/"
-_RESULT_FORMATS = ["SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV",
-                   "SPARQL_Results_TSV", "Turtle", "N-Triples", "N-Quads", "TriG", "JSON-LD",
-                   "RDF_XML"]
+_RESULT_FORMATS = [
+    "SPARQL_Results_JSON",
+    "SPARQL_Results_XML",
+    "SPARQL_Results_CSV",
+    "SPARQL_Results_TSV",
+    "Turtle",
+    "N-Triples",
+    "N-Quads",
+    "TriG",
+    "JSON-LD",
+    "RDF_XML",
+]
 
 
 def turtle(endpoint: str, update_endpoint: str | None, union: bool) -> str:

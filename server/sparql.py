@@ -7,7 +7,7 @@ run it in a worker (``graph.sandbox``) and answers in the negotiated format
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, jsonify, request
 from flask_cors import cross_origin
 
 from graph import worker
@@ -35,8 +35,12 @@ def query() -> Response:
         raise not_acceptable([f.media_type for f in offers])
     protocol_graphs = [*operation.default_graphs, *operation.named_graphs]
     needs_graphs = protocol_graphs or found.from_graphs or found.from_named
-    check(found, kg.graph_names() if needs_graphs else (), kg.settings.allowed_services.split(),
-          protocol_graphs)
+    check(
+        found,
+        kg.graph_names() if needs_graphs else (),
+        kg.settings.allowed_services.split(),
+        protocol_graphs,
+    )
     answer = kg.store.answer(
         operation.text,
         union=kg.settings.union_default_graph,
@@ -48,10 +52,10 @@ def query() -> Response:
         chosen = conneg.negotiate(request.headers.get("Accept"), conneg.GRAPHS, request.args.get("format"))
         if chosen is None:
             raise not_acceptable([f.media_type for f in conneg.GRAPHS])
-    body = answer.serialize(conneg.PYOXIGRAPH_RESULTS.get(chosen.name), conneg.PYOXIGRAPH_RDF.get(chosen.name))
-    response = Response(body, mimetype=chosen.media_type)
-    if chosen.media_type.startswith("text/") or chosen.name in {"json", "jsonld"}:
-        response.charset = "utf-8"
+    body = answer.serialize(
+        conneg.PYOXIGRAPH_RESULTS.get(chosen.name), conneg.PYOXIGRAPH_RDF.get(chosen.name)
+    )
+    response = Response(body, content_type=f"{chosen.media_type}; charset=utf-8")
     response.vary.add("Accept")
     if answer.truncated:
         response.headers[TRUNCATED] = f"limit={kg.settings.result_limit}"
@@ -65,8 +69,10 @@ def update() -> Response:
     assert operation is not None  # noqa: S101 - read() refuses an update without one
     kg = context()
     if operation.default_graphs or operation.named_graphs:
-        raise bad_request("using-graph-uri and using-named-graph-uri are not supported; "
-                          "write USING and USING NAMED in the update itself")
+        raise bad_request(
+            "using-graph-uri and using-named-graph-uri are not supported; "
+            "write USING and USING NAMED in the update itself"
+        )
     found = shape(operation.text)
     check(found, (), kg.settings.allowed_services.split())
     kg.store.write(worker.UpdateJob(operation.text))
@@ -79,7 +85,4 @@ def update() -> Response:
 def health() -> Response:
     kg = context()
     info = kg.store.info()
-    return current_app.json.response(
-        {"status": "ok", "store": kg.describe_store(), "quads": info["quads"], "graphs": len(info["graphs"])}
-    )
-
+    return jsonify(status="ok", store=kg.describe_store(), quads=info["quads"], graphs=len(info["graphs"]))

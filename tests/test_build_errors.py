@@ -194,9 +194,7 @@ def _edit(settings: Settings, change: Callable[[str], str]) -> None:
 
 def test_shape_violation_is_refused(workspace, reference_store) -> None:
     store, before = reference_store
-    _edit(
-        workspace, lambda t: t.replace("        label: Javad Zarif’s visit to Kyrgyzstan\n", "", 1)
-    )
+    _edit(workspace, lambda t: t.replace("        label: Javad Zarif’s visit to Kyrgyzstan\n", "", 1))
     with pytest.raises(ValidationError) as raised:
         build(workspace, store)
     assert [(v.focus.rsplit("/", 1)[-1], v.message) for v in raised.value.violations] == [

@@ -14,14 +14,10 @@ import rdflib
 from tests.conftest import SHARED
 
 EXE = shutil.which("eurasia-kg")
-pytestmark = pytest.mark.skipif(
-    EXE is None, reason="eurasia-kg is not installed (pip install -e .)"
-)
+pytestmark = pytest.mark.skipif(EXE is None, reason="eurasia-kg is not installed (pip install -e .)")
 
 
-def run(
-    env: dict[str, str], *args: str, stdin: str | None = None
-) -> subprocess.CompletedProcess[str]:
+def run(env: dict[str, str], *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [EXE, *args],
         env=env,
@@ -65,21 +61,15 @@ def test_named_query_with_parameter_as_json(env) -> None:
 
 def test_csv_and_ask(env) -> None:
     csv_out = run(env, "query", "events-in-month", "--month", "2021-02", "--format", "csv")
-    assert csv_out.stdout.splitlines()[1:] == [
-        "2021-02,Rahmani Fazli’s visit to Dushanbe,visit,2021-02"
-    ]
-    ask = run(
-        env, "query", "corridor-bypasses", "--corridor", "ktai-corridor", "--state", "turkmenistan"
-    )
+    assert csv_out.stdout.splitlines()[1:] == ["2021-02,Rahmani Fazli’s visit to Dushanbe,visit,2021-02"]
+    ask = run(env, "query", "corridor-bypasses", "--corridor", "ktai-corridor", "--state", "turkmenistan")
     assert ask.stdout.strip() == "no"
 
 
 @pytest.mark.parametrize("fmt", ["turtle", "ntriples"])
 def test_construct_as_rdf(env, fmt) -> None:
     done = run(env, "query", "describe-entity", "--entity", "chabahar", "--format", fmt)
-    graph = rdflib.Graph().parse(
-        data=done.stdout, format={"turtle": "turtle", "ntriples": "nt"}[fmt]
-    )
+    graph = rdflib.Graph().parse(data=done.stdout, format={"turtle": "turtle", "ntriples": "nt"}[fmt])
     labels = {str(o) for o in graph.objects(None, rdflib.RDFS.label)}
     assert labels == {"Chabahar"} and len(graph) == 4
 
@@ -122,10 +112,7 @@ def test_empty_store_says_to_build(tmp_path: Path) -> None:
 def test_validate_and_list(env) -> None:
     assert "the sources are valid" in run(env, "validate").stdout
     listing = run(env, "queries").stdout
-    assert (
-        "visits\n    Who visited whom, and when" in listing
-        and "--state (entity, optional)" in listing
-    )
+    assert "visits\n    Who visited whom, and when" in listing and "--state (entity, optional)" in listing
 
 
 def test_run_all_named_questions(env) -> None:

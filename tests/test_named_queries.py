@@ -28,9 +28,7 @@ _SEPARATOR = re.compile(r", | – ")
 
 def answer(store, name: str):
     query = queries.find(name)
-    return store.query(
-        query.sparql(DATASET), substitutions=query.bindings(queries.examples(query), DATASET)
-    )
+    return store.query(query.sparql(DATASET), substitutions=query.bindings(queries.examples(query), DATASET))
 
 
 def normalised(cells: list[str]) -> list[object]:

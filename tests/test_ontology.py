@@ -102,9 +102,7 @@ def test_owlready2_loads_the_ontology(tmp_path) -> None:
     from ontology import ontology_triples
 
     path = tmp_path / "ontology.nt"
-    path.write_bytes(
-        serialize(reasoner_input(ontology_triples(DEFAULT_BASE)), format=RdfFormat.N_TRIPLES)
-    )
+    path.write_bytes(serialize(reasoner_input(ontology_triples(DEFAULT_BASE)), format=RdfFormat.N_TRIPLES))
     world = owlready2.World()
     onto = world.get_ontology(path.as_uri()).load(format="ntriples")
     names = {c.name for c in onto.world.classes()}

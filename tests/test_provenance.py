@@ -118,9 +118,7 @@ def test_asserted_and_inferred_are_apart(built_store) -> None:
           GRAPH ?g { ?s ?p ?o } FILTER(?g != kgg:inferred) }""",
     )
     assert overlap == []
-    inferred = select(
-        built_store, "SELECT (COUNT(*) AS ?n) WHERE { GRAPH kgg:inferred { ?s ?p ?o } }"
-    )
+    inferred = select(built_store, "SELECT (COUNT(*) AS ?n) WHERE { GRAPH kgg:inferred { ?s ?p ?o } }")
     assert int(inferred[0]["n"]) > 10
 
 
@@ -181,9 +179,7 @@ def test_dates_keep_their_precision(built_store) -> None:
         id:zarif-central-asia-tour kgo:startDate ?start ; kgo:endDate ?end ;
         kgo:timeDescription ?wording ; kgo:yearInferred ?inferred }""",
     )
-    assert tour == [
-        {"start": "2021-04-05", "end": "2021-04-08", "wording": "April 5–8", "inferred": "true"}
-    ]
+    assert tour == [{"start": "2021-04-05", "end": "2021-04-08", "wording": "April 5–8", "inferred": "true"}]
 
 
 def test_every_spelling_is_an_alternative_label_found_in_the_report(built_store) -> None:
@@ -205,9 +201,7 @@ def test_wikidata_links_are_only_the_certain_ones(built_store) -> None:
     with (SHARED / "reference" / "wikidata-qids.tsv").open(encoding="utf-8") as stream:
         certain = {
             row["qid"]: row["label"]
-            for row in csv.DictReader(
-                (line for line in stream if not line.startswith("#")), delimiter="\t"
-            )
+            for row in csv.DictReader((line for line in stream if not line.startswith("#")), delimiter="\t")
         }
     rows = select(built_store, "SELECT ?e ?wd WHERE { ?e owl:sameAs ?wd }")
     linked = {r["wd"].rsplit("/", 1)[-1] for r in rows}

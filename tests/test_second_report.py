@@ -21,8 +21,7 @@ def test_second_report_is_built_beside_the_first(workspace) -> None:
     ds = Dataset(workspace.base)
 
     reports = store.query(
-        f"SELECT ?title WHERE {{ ?r a {ds.term('Report')} ; "
-        f"{ds.term('title')} ?title }} ORDER BY ?title"
+        f"SELECT ?title WHERE {{ ?r a {ds.term('Report')} ; {ds.term('title')} ?title }} ORDER BY ?title"
     )
     assert [s["title"].value for s in reports] == [
         "A New Ferry Across the Caspian",
@@ -49,9 +48,7 @@ def test_second_report_is_built_beside_the_first(workspace) -> None:
     assert [(s["sentence"].value, s["outlet"].value) for s in result] == [("3", "Tengri")]
 
     mentions = queries.find("mentions")
-    result = store.query(
-        mentions.sparql(ds), substitutions=mentions.bindings({"entity": "kazakhstan"}, ds)
-    )
+    result = store.query(mentions.sparql(ds), substitutions=mentions.bindings({"entity": "kazakhstan"}, ds))
     assert {s["report"].value for s in result} == {
         "A New Ferry Across the Caspian",
         "Iran’s New Pivot to Central Asia",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from pyoxigraph import Literal, NamedNode, Quad
 
+from graph.settings import Settings
 from graph.store import EmbeddedStore, open_store
 
 EX = "http://example.org/"
@@ -16,9 +17,7 @@ def quad(s: str, o, g: str) -> Quad:
 
 def test_replace_graphs_swaps_exactly_the_prefixed_graphs(tmp_path) -> None:
     store = EmbeddedStore(tmp_path / "store")
-    store.replace_graphs(
-        EX + "kg/", [quad("a", Literal("old"), "kg/1"), quad("b", Literal("x"), "other")]
-    )
+    store.replace_graphs(EX + "kg/", [quad("a", Literal("old"), "kg/1"), quad("b", Literal("x"), "other")])
     store.replace_graphs(EX + "kg/", [quad("a", Literal("new"), "kg/2")])
     assert sorted(str(q) for q in store.quads()) == sorted(
         str(q) for q in [quad("a", Literal("new"), "kg/2"), quad("b", Literal("x"), "other")]
@@ -52,4 +51,4 @@ def test_store_persists_across_reopening(tmp_path) -> None:
     store = EmbeddedStore(tmp_path / "store")
     store.replace_graphs(EX, [quad("s", Literal("kept"), "g")])
     store.close()
-    assert len(open_store(str(tmp_path / "store"))) == 1
+    assert len(open_store(Settings().with_(store=str(tmp_path / "store")))) == 1

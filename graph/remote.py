@@ -1,0 +1,233 @@
+"""A store that is an existing SPARQL 1.1 server (Oxigraph server, Fuseki, GraphDB, Virtuoso,
+QLever), reached over the standard protocols: SPARQL 1.1 Query and Update through
+SPARQLWrapper, the Graph Store HTTP Protocol through plain HTTP.
+
+It offers what ``graph.sandbox.SandboxedStore`` offers (``answer``, ``write``, ``info``,
+``dump`` and the ``graph.store.Store`` methods), so the build, the endpoint, the browser and
+the exports work on it unchanged. Timeouts are the client's: a query that outlives its
+timeout is abandoned here, and the server's own limits stop it there.
+"""
+
+from __future__ import annotations
+
+import base64
+import socket
+import urllib.error
+import urllib.request
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+from urllib.parse import urlencode
+
+from pyoxigraph import (
+    NamedNode,
+    Quad,
+    QueryBoolean,
+    QueryResultsFormat,
+    QuerySolutions,
+    RdfFormat,
+    parse,
+    parse_query_results,
+    serialize,
+)
+from SPARQLWrapper import POST, SPARQLWrapper
+from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException
+
+from graph import worker
+from graph.sandbox import Answer, QuerySyntaxError, QueryTimeout, StoreError, StoreUnavailable
+from graph.store import QueryResult, Term, insert_data
+
+ACCEPT = "application/sparql-results+json, application/n-triples;q=0.9, text/turtle;q=0.8"
+
+
+class RemoteStore:
+    """The SPARQL 1.1 server at ``query_url`` (``update_url`` and ``graph_store_url`` for
+    writes; by default the query URL's siblings ``update`` and ``store``, as Oxigraph server
+    names them). Raises StoreUnavailable when the server does not answer."""
+
+    def __init__(
+        self,
+        query_url: str,
+        update_url: str = "",
+        graph_store_url: str = "",
+        user: str = "",
+        password: str = "",
+        timeout: float = 30.0,
+    ) -> None:
+        root = query_url.rsplit("/", 1)[0]
+        self.query_url = query_url
+        self.update_url = update_url or f"{root}/update"
+        self.graph_store_url = graph_store_url or f"{root}/store"
+        self.credentials = (user, password) if user else None
+        self.timeout = timeout
+
+    # -- queries -------------------------------------------------------------------------
+
+    def _client(self, url: str, timeout: float | None) -> SPARQLWrapper:
+        client = SPARQLWrapper(url, agent="eurasia-kg")
+        client.setTimeout(int(timeout or self.timeout))
+        client.setMethod(POST)
+        if self.credentials:
+            client.setCredentials(*self.credentials)
+        return client
+
+    def answer(
+        self,
+        sparql: str,
+        *,
+        union: bool = True,
+        default_graph: Iterable[str] | None = None,
+        named_graphs: Iterable[str] | None = None,
+        substitutions: Mapping[str, Term] | None = None,
+        limit: int = 100_000,
+        timeout: float | None = None,
+        base_iri: str | None = None,
+    ) -> Answer:
+        """Run the query on the server. ``union`` is the server's to decide (e.g. Oxigraph
+        server's --union-default-graph). Bindings are sent as a trailing VALUES clause."""
+        del union, base_iri
+        client = self._client(self.query_url, timeout)
+        client.setQuery(sparql + _values(substitutions))
+        for graph in default_graph or ():
+            client.addDefaultGraph(graph)
+        for graph in named_graphs or ():
+            client.addNamedGraph(graph)
+        client.addCustomHttpHeader("Accept", ACCEPT)
+        body, media_type = self._call(client)
+        if "n-triples" in media_type or "turtle" in media_type:
+            fmt = RdfFormat.N_TRIPLES if "n-triples" in media_type else RdfFormat.TURTLE
+            triples = [q.triple for q in parse(body, format=fmt)]
+            data = serialize(triples[:limit], format=RdfFormat.N_TRIPLES) or b""
+            return Answer("graph", data, len(triples) > limit)
+        result = parse_query_results(body, format=QueryResultsFormat.JSON)
+        if isinstance(result, QueryBoolean):
+            return Answer("boolean", bool(result))
+        data, truncated = worker.solutions_tsv(result, limit)
+        return Answer("solutions", data, truncated)
+
+    def _call(self, client: SPARQLWrapper) -> tuple[bytes, str]:
+        try:
+            response = client.query().response
+            return response.read(), response.headers.get("Content-Type", "")
+        except QueryBadFormed as error:
+            raise QuerySyntaxError(_detail(error)) from None
+        except TimeoutError as error:
+            raise QueryTimeout(str(error)) from None
+        except urllib.error.URLError as error:
+            if isinstance(error.reason, socket.timeout | TimeoutError):
+                raise QueryTimeout(str(error.reason)) from None
+            raise StoreUnavailable(f"{client.endpoint}: {error.reason}") from None
+        except SPARQLWrapperException as error:
+            raise StoreError(_detail(error)) from None
+
+    # -- writes --------------------------------------------------------------------------
+
+    def write(self, job: object, timeout: float | None = None) -> Any:
+        if isinstance(job, worker.UpdateJob):
+            client = self._client(self.update_url, timeout)
+            client.setQuery(job.sparql)
+            self._call(client)
+            return None
+        if isinstance(job, worker.LoadJob):
+            params = {"graph": job.graph} if job.graph else {"default": ""}
+            method = "PUT" if job.replace else "POST"
+            self._http(method, params, job.data, job.format, timeout)
+            return None
+        if isinstance(job, worker.DropJob):
+            params = {"graph": job.graph} if job.graph else {"default": ""}
+            status, _ = self._http("DELETE", params, None, None, timeout, missing_ok=True)
+            return status != 404
+        if isinstance(job, worker.ReplaceGraphsJob):
+            quads = list(parse(job.nquads, format=RdfFormat.N_QUADS))
+            graphs = [g for g in self.info()["graphs"] if g.startswith(job.prefix)]
+            drops = "".join(f"DROP SILENT GRAPH <{g}> ;\n" for g in graphs)
+            self.write(worker.UpdateJob(drops + insert_data(quads)), timeout)
+            return len(quads)
+        raise TypeError(f"unknown job {type(job).__name__}")
+
+    def _http(
+        self,
+        method: str,
+        params: dict[str, str],
+        body: bytes | None,
+        media_type: str | None,
+        timeout: float | None,
+        accept: str | None = None,
+        missing_ok: bool = False,
+    ) -> tuple[int, bytes]:
+        url = f"{self.graph_store_url}?{urlencode(params)}" if params else self.graph_store_url
+        request = urllib.request.Request(url, data=body, method=method)  # noqa: S310 - configured URL
+        if media_type:
+            request.add_header("Content-Type", media_type)
+        if accept:
+            request.add_header("Accept", accept)
+        if self.credentials:
+            token = base64.b64encode(":".join(self.credentials).encode()).decode()
+            request.add_header("Authorization", f"Basic {token}")
+        try:
+            with urllib.request.urlopen(request, timeout=timeout or self.timeout) as response:  # noqa: S310
+                return response.status, response.read()
+        except urllib.error.HTTPError as error:
+            if missing_ok and error.code == 404:
+                return 404, b""
+            detail = error.read().decode("utf-8", "replace").strip()
+            raise StoreError(f"{method} {url}: {error.code} {detail}") from None
+        except urllib.error.URLError as error:
+            raise StoreUnavailable(f"{url}: {error.reason}") from None
+
+    # -- reading the store as a whole ----------------------------------------------------
+
+    def info(self) -> dict[str, Any]:
+        graphs = self.answer("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }").result()
+        count = self.answer(
+            "SELECT (COUNT(*) AS ?n) WHERE { { GRAPH ?g { ?s ?p ?o } } UNION { ?s ?p ?o "
+            "FILTER NOT EXISTS { GRAPH ?h { ?s ?p ?o } } } }"
+        ).result()
+        if not isinstance(graphs, QuerySolutions) or not isinstance(count, QuerySolutions):
+            raise StoreError("the server answered a SELECT query with something else")
+        names = sorted(g.value for s in graphs if isinstance(g := s["g"], NamedNode))
+        return {"quads": int(next(count)["n"].value), "graphs": names}
+
+    def dump(self, job: worker.DumpJob) -> bytes | None:
+        params = {} if job.whole else ({"graph": job.graph} if job.graph else {"default": ""})
+        status, body = self._http("GET", params, None, None, None, accept=job.format, missing_ok=True)
+        return None if status == 404 else body
+
+    # -- graph.store.Store ---------------------------------------------------------------
+
+    def query(
+        self, sparql: str, *, substitutions: Mapping[str, Term] | None = None, union: bool = True
+    ) -> QueryResult:
+        return self.answer(sparql, substitutions=substitutions, union=union).result()
+
+    def update(self, sparql: str) -> None:
+        self.write(worker.UpdateJob(sparql))
+
+    def replace_graphs(self, prefix: str, quads: Iterable[Quad]) -> None:
+        self.write(worker.ReplaceGraphsJob(prefix, serialize(quads, format=RdfFormat.N_QUADS) or b""))
+
+    def named_graphs(self) -> list[NamedNode]:
+        return [NamedNode(g) for g in self.info()["graphs"]]
+
+    def quads(self, graph: NamedNode | None = None) -> Iterator[Quad]:
+        data = self.dump(worker.DumpJob(RdfFormat.N_QUADS.media_type, whole=True)) or b""
+        return (q for q in parse(data, format=RdfFormat.N_QUADS) if graph is None or q.graph_name == graph)
+
+    def __len__(self) -> int:
+        return int(self.info()["quads"])
+
+    def close(self) -> None:
+        pass
+
+
+def _values(substitutions: Mapping[str, Term] | None) -> str:
+    """Bindings as a trailing VALUES clause; terms in N-Triples syntax, which SPARQL reads."""
+    if not substitutions:
+        return ""
+    names = " ".join(f"?{name}" for name in substitutions)
+    terms = " ".join(str(term) for term in substitutions.values())
+    return f"\nVALUES ({names}) {{ ({terms}) }}"
+
+
+def _detail(error: Exception) -> str:
+    text = str(error)
+    return text.split("Response:", 1)[-1].strip().strip("b'\"") or text
