@@ -32,7 +32,7 @@ from pyoxigraph import (
 from SPARQLWrapper import POST, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException
 
-from graph import worker
+from graph import sparql_text, worker
 from graph.sandbox import Answer, QuerySyntaxError, QueryTimeout, StoreError, StoreUnavailable
 from graph.store import QueryResult, Term, insert_data
 
@@ -86,7 +86,7 @@ class RemoteStore:
         server's --union-default-graph). Bindings are sent as a trailing VALUES clause."""
         del union, base_iri
         client = self._client(self.query_url, timeout)
-        client.setQuery(sparql + _values(substitutions))
+        client.setQuery(bind(sparql, substitutions))
         for graph in default_graph or ():
             client.addDefaultGraph(graph)
         for graph in named_graphs or ():
@@ -219,13 +219,24 @@ class RemoteStore:
         pass
 
 
-def _values(substitutions: Mapping[str, Term] | None) -> str:
-    """Bindings as a trailing VALUES clause; terms in N-Triples syntax, which SPARQL reads."""
+def bind(sparql: str, substitutions: Mapping[str, Term] | None) -> str:
+    """The query with its bindings as a VALUES block at the start of its WHERE clause, where
+    they bind before any FILTER of the clause runs, as pyoxigraph's substitutions do. Terms
+    are written in N-Triples syntax, which SPARQL reads as is.
+
+    >>> from pyoxigraph import NamedNode
+    >>> bind("SELECT ?s WHERE { ?s ?p ?o }", {"o": NamedNode("http://x/")})
+    'SELECT ?s WHERE { VALUES (?o) { (<http://x/>) } ?s ?p ?o }'
+    """
     if not substitutions:
-        return ""
+        return sparql
+    text = sparql_text.CODEPOINT.sub(sparql_text.unescape, sparql)
+    start = sparql_text.where_clause_start(text)
+    if start is None:
+        raise QuerySyntaxError("the query has no WHERE clause to bind values in")
     names = " ".join(f"?{name}" for name in substitutions)
     terms = " ".join(str(term) for term in substitutions.values())
-    return f"\nVALUES ({names}) {{ ({terms}) }}"
+    return f"{text[:start]} VALUES ({names}) {{ ({terms}) }}{text[start:]}"
 
 
 def _detail(error: Exception) -> str:

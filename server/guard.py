@@ -10,37 +10,15 @@ The parser proper (pyoxigraph) still checks the syntax afterwards.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from urllib.parse import urljoin
 
+from graph import sparql_text
+
 MAX_DEPTH = 64
 
-_TOKEN = re.compile(
-    r"""
-    (?P<comment>\#[^\n]*)
-  | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
-              |'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")
-  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
-  | (?P<var>[?$][^\s(){}\[\],;.]+)
-  | (?P<pname>(?:[A-Za-z\u00C0-\uFFFF][\w\u00B7-\uFFFF.-]*)?:
-              (?:[\w\u00B7-\uFFFF:%.\\-]*[\w\u00B7-\uFFFF:%\\-])?)
-  | (?P<word>[A-Za-z_][\w-]*)
-  | (?P<open>[{(\[])
-  | (?P<close>[})\]])
-  | (?P<space>\s+)
-  | (?P<other>.)
-    """,
-    re.VERBOSE | re.DOTALL,
-)
 _FORMS = {"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"}
-_CODEPOINT = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
-
-
-def _unescape(match: re.Match[str]) -> str:
-    code = int(match.group(1) or match.group(2), 16)
-    return chr(code) if code <= 0x10FFFF else match.group()
 
 
 class GuardError(ValueError):
@@ -69,11 +47,9 @@ def shape(text: str) -> Shape:
     []
     """
     result = Shape()
-    text = _CODEPOINT.sub(_unescape, text)  # SPARQL undoes \u escapes before parsing; so do we
     prefixes: dict[str, str] = {}
     base = ""
-    tokens = [(m.lastgroup, m.group()) for m in _TOKEN.finditer(text)]
-    tokens = [(kind, value) for kind, value in tokens if kind not in {"comment", "space"}]
+    tokens = [(m.lastgroup, m.group()) for m in sparql_text.tokens(text)]
     depth = 0
 
     def target(index: int) -> str | None:

@@ -41,3 +41,13 @@ def workspace(tmp_path: Path, seed_settings: Settings) -> Settings:
     shutil.copytree(seed_settings.reports, reports)
     shutil.copy(FIXTURES / "reports" / "caspian-ferry.txt", reports)
     return seed_settings.with_(sources=sources, reports=reports, store=str(tmp_path / "store"))
+
+
+@pytest.fixture(scope="module", params=["embedded", "oxigraph"])
+def live_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+    """``eurasia-kg serve`` with a write token, on the embedded store and on an
+    ``oxigraph serve`` process: every test using it runs against both."""
+    from tests.servers import eurasia_kg
+
+    with eurasia_kg(tmp_path_factory.mktemp(request.param), request.param, query_timeout="5") as server:
+        yield server
