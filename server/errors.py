@@ -8,6 +8,7 @@ with a 500 whose body says nothing about the internals.
 from __future__ import annotations
 
 import logging
+import re
 
 from flask import Flask, Response
 from werkzeug.exceptions import HTTPException
@@ -45,6 +46,15 @@ def unsupported_media_type(given: str, accepted: list[str]) -> Problem:
     return Problem(415, f"cannot read a body of type {given or '(none)'}; send one of {', '.join(accepted)}")
 
 
+def readable_syntax_error(message: str) -> str:
+    """pyoxigraph's "error at 3:2: expected ..." as "syntax error at line 3, column 2: ..."."""
+    match = re.match(r"(?:error )?at (\d+):(\d+): (.*)", message, re.DOTALL)
+    if match:
+        line, column, rest = match.groups()
+        return f"syntax error at line {line}, column {column}: {rest}"
+    return f"syntax error: {message}"
+
+
 def text(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
     response = Response(message.rstrip("\n") + "\n", status=status, mimetype="text/plain")
     response.headers.update(headers or {})
@@ -62,7 +72,7 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(QuerySyntaxError)
     def syntax(error: QuerySyntaxError) -> Response:
-        return text(400, f"syntax error: {error}")
+        return text(400, readable_syntax_error(str(error)))
 
     @app.errorhandler(QueryTimeout)
     def timeout(error: QueryTimeout) -> Response:
