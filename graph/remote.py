@@ -53,8 +53,10 @@ class RemoteStore:
         password: str = "",
         timeout: float = 30.0,
     ) -> None:
-        root = query_url.rsplit("/", 1)[0]
-        self.query_url = query_url
+        # Parameters on the query URL (e.g. Oxigraph's ?union-default-graph) go with queries
+        # that do not name their own dataset.
+        self.query_url, _, self.union_parameters = query_url.partition("?")
+        root = self.query_url.rsplit("/", 1)[0]
         self.update_url = update_url or f"{root}/update"
         self.graph_store_url = graph_store_url or f"{root}/store"
         self.credentials = (user, password) if user else None
@@ -82,10 +84,15 @@ class RemoteStore:
         timeout: float | None = None,
         base_iri: str | None = None,
     ) -> Answer:
-        """Run the query on the server. ``union`` is the server's to decide (e.g. Oxigraph
-        server's --union-default-graph). Bindings are sent as a trailing VALUES clause."""
-        del union, base_iri
-        client = self._client(self.query_url, timeout)
+        """Run the query on the server. With ``union`` and no dataset of its own, the query
+        URL's parameters go along (e.g. Oxigraph's ``?union-default-graph``); otherwise the
+        default graph is the server's. Bindings are sent as a VALUES block (``bind``)."""
+        del base_iri
+        plain = default_graph is None and named_graphs is None
+        url = self.query_url
+        if union and plain and self.union_parameters:
+            url = f"{url}?{self.union_parameters}"
+        client = self._client(url, timeout)
         client.setQuery(bind(sparql, substitutions))
         for graph in default_graph or ():
             client.addDefaultGraph(graph)

@@ -19,6 +19,7 @@ class Format:
     name: str  # the value of the ``format`` parameter
     media_type: str
     aliases: tuple[str, ...] = ()  # further media types that ask for it
+    nicknames: tuple[str, ...] = ()  # further ``format`` values (SPARQLWrapper sends format=xml)
 
     @property
     def media_types(self) -> tuple[str, ...]:
@@ -33,11 +34,11 @@ RESULTS = (
     Format("tsv", "text/tab-separated-values"),
 )
 GRAPHS = (
-    Format("turtle", "text/turtle", ("application/x-turtle",)),
-    Format("ntriples", "application/n-triples", ("text/plain",)),
-    Format("jsonld", "application/ld+json", ("application/json",)),
-    Format("rdfxml", "application/rdf+xml", ("application/xml",)),
-    Format("nquads", "application/n-quads"),
+    Format("turtle", "text/turtle", ("application/x-turtle",), ("ttl",)),
+    Format("ntriples", "application/n-triples", ("text/plain",), ("nt",)),
+    Format("jsonld", "application/ld+json", ("application/json",), ("json", "json-ld")),
+    Format("rdfxml", "application/rdf+xml", ("application/xml",), ("xml", "rdf")),
+    Format("nquads", "application/n-quads", (), ("nq",)),
     Format("trig", "application/trig"),
 )
 DATASETS = tuple(f for f in GRAPHS if f.name in {"trig", "nquads"}) + tuple(
@@ -75,7 +76,7 @@ def negotiate(accept: str | None, offers: Sequence[Format], explicit: str | None
     """
     if explicit:
         wanted = explicit.strip().lower()
-        return next((f for f in offers if wanted == f.name or wanted in f.media_types), None)
+        return next((f for f in offers if wanted in {f.name, *f.nicknames, *f.media_types}), None)
     if not accept or not accept.strip():
         return offers[0]
     ranges = [(value.split(";")[0].strip().lower(), q) for value, q in parse_accept_header(accept)]

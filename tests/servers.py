@@ -63,8 +63,9 @@ def running(
 
 @contextmanager
 def oxigraph(directory: Path) -> Iterator[str]:
-    """``oxigraph serve`` (PyPI package oxigraph) with the union default graph, as eurasia-kg's
-    embedded store has it; yields its query endpoint URL."""
+    """``oxigraph serve`` (PyPI package oxigraph); yields its query endpoint URL, asking for
+    the union default graph per query (as eurasia-kg's embedded store has it) rather than with
+    --union-default-graph, which would refuse updates with USING or WITH."""
     port = free_port()
     exe = shutil.which("oxigraph")
     if exe is None:
@@ -76,10 +77,9 @@ def oxigraph(directory: Path) -> Iterator[str]:
         str(directory),
         "--bind",
         f"127.0.0.1:{port}",
-        "--union-default-graph",
     ]
     with running(args, f"http://127.0.0.1:{port}/query?query=ASK%7B%7D"):
-        yield f"http://127.0.0.1:{port}/query"
+        yield f"http://127.0.0.1:{port}/query?union-default-graph"
 
 
 @dataclass

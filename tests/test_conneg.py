@@ -34,6 +34,8 @@ CASES = [
     (None, "ntriples", GRAPHS, "ntriples"),
     (None, "turtle", RESULTS, None),
     (None, "JSON", RESULTS, "json"),
+    (None, "xml", GRAPHS, "rdfxml"),  # SPARQLWrapper sends format=xml for CONSTRUCT too
+    (None, "json", GRAPHS, "jsonld"),
 ]
 
 

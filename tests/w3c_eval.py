@@ -216,7 +216,9 @@ class HttpAnswer:
         return self.body.decode("utf-8", errors="replace")
 
 
-def http(method: str, url: str, body: bytes | None = None, headers: dict[str, str] | None = None) -> HttpAnswer:
+def http(
+    method: str, url: str, body: bytes | None = None, headers: dict[str, str] | None = None
+) -> HttpAnswer:
     request = urllib.request.Request(url, data=body, method=method, headers=headers or {})  # noqa: S310
     try:
         with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 - loopback
@@ -356,10 +358,14 @@ def order_keys(query_text: str) -> list[str] | None:
     return keys or None
 
 
-def assert_same_solutions(expected: QuerySolutions, actual: QuerySolutions, ordered_by: list[str] | None) -> None:
+def assert_same_solutions(
+    expected: QuerySolutions, actual: QuerySolutions, ordered_by: list[str] | None
+) -> None:
     expected_vars = [v.value for v in expected.variables]
     actual_vars = [v.value for v in actual.variables]
-    assert sorted(expected_vars) == sorted(actual_vars), f"variables: expected {expected_vars}, got {actual_vars}"
+    assert sorted(expected_vars) == sorted(actual_vars), (
+        f"variables: expected {expected_vars}, got {actual_vars}"
+    )
     variables = sorted(expected_vars)
     want = rows_of(expected, variables)
     got = rows_of(actual, variables)
