@@ -8,9 +8,11 @@ exit status is 1 (2 for wrong usage).
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
+from typing import TypeVar
 
 import click
 
@@ -19,10 +21,11 @@ from graph.build import ValidationError, build, check
 from graph.compiler import BuildError
 from graph.namespaces import Dataset
 from graph.settings import Settings
-from graph.store import Store, open_store
+from graph.store import Store, StoreBusy, open_store
 from ontology.reasoning import InconsistentError
 from queries.results import render
 
+_T = TypeVar("_T")
 FORMATS = ["table", "json", "csv", "tsv", "xml", "turtle", "ntriples"]
 
 
@@ -93,10 +96,10 @@ def main(ctx: click.Context, write_token_file: Path | None, **options: object) -
 def _store(settings: Settings) -> Iterator[Store]:
     try:
         store = open_store(settings)
+    except StoreBusy as error:
+        raise click.ClickException(str(error)) from None
     except OSError as error:
-        raise click.ClickException(
-            f"cannot open the store at {settings.store}: {error}. Is another eurasia-kg process using it?"
-        ) from None
+        raise click.ClickException(f"cannot open the store at {settings.store}: {error}") from None
     try:
         yield store
     finally:
@@ -245,7 +248,7 @@ def serve(settings: Settings, host: str, port: int, threads: int) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         app = create_app(settings)
-    except (StoreError, BuildError, ValidationError, InconsistentError) as error:
+    except (StoreError, StoreBusy, BuildError, ValidationError, InconsistentError) as error:
         raise click.ClickException(str(error)) from None
     click.echo(
         f"eurasia-kg: SPARQL endpoint at http://{host}:{port}/sparql "
@@ -261,3 +264,55 @@ def serve(settings: Settings, host: str, port: int, threads: int) -> None:
         max_request_body_size=settings.max_request_bytes,
         clear_untrusted_proxy_headers=True,
     )
+
+
+@main.command("load")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--graph", "graph_iri", help="Load triples into this named graph (default: the default graph).")
+@click.option("--format", "media_type", help="Media type of the files, when their names do not say it.")
+@click.option("--base", "base_iri", help="Base IRI for relative IRIs in the files.")
+@click.pass_obj
+def load_command(
+    settings: Settings,
+    files: tuple[Path, ...],
+    graph_iri: str | None,
+    media_type: str | None,
+    base_iri: str | None,
+) -> None:
+    """Load RDF FILES (Turtle, N-Triples, N-Quads, TriG, JSON-LD, RDF/XML; .gz too) into the store.
+
+    Every file is checked in full first; if any is invalid nothing is loaded. Each file is then
+    loaded in one transaction: all of it or none of it.
+    """
+    from pyoxigraph import NamedNode
+
+    from graph import load
+
+    try:
+        graph = NamedNode(graph_iri) if graph_iri else None
+    except ValueError as error:
+        raise click.UsageError(f"--graph {graph_iri!r} is not an IRI: {error}") from None
+    try:
+        rdf_files = [load.identify(path, media_type) for path in files]
+        counts = [
+            _with_progress(f"checking {f.path.name}", f.size, partial(load.check, f, base_iri))
+            for f in rdf_files
+        ]
+        with _store(settings) as store:
+            for rdf_file, count in zip(rdf_files, counts, strict=True):
+                _with_progress(
+                    f"loading {rdf_file.path.name}",
+                    rdf_file.size,
+                    partial(load.load, store, rdf_file, graph, base_iri),
+                )
+                click.echo(f"loaded {count} statements from {rdf_file.path}", err=True)
+    except load.LoadError as error:
+        raise click.ClickException(f"{error}\nnothing was loaded") from None
+
+
+def _with_progress(label: str, total: int, work: Callable[[Callable[[int], None]], _T]) -> _T:
+    """Run ``work`` with a progress bar on a terminal (stderr), silently elsewhere."""
+    if not sys.stderr.isatty():
+        return work(lambda _: None)
+    with click.progressbar(length=total, label=label, file=sys.stderr) as bar:
+        return work(bar.update)

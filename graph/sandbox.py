@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from pyoxigraph import (
     NamedNode,
@@ -39,7 +39,7 @@ from pyoxigraph import (
 )
 
 from graph import worker
-from graph.store import QueryResult, Term
+from graph.store import QueryResult, ServerLock, Term
 
 if TYPE_CHECKING:
     from graph.remote import RemoteStore
@@ -203,12 +203,12 @@ class SandboxedStore:
     """The embedded on-disk store at ``path``, served by ``workers`` query processes.
 
     ``timeout`` bounds every job; ``wait`` is how long a query waits for a free worker before
-    Overloaded is raised. Raises StoreUnavailable when the store cannot be opened.
+    Overloaded is raised. Raises StoreUnavailable when the store cannot be opened, StoreBusy when another server serves it.
     """
 
     def __init__(self, path: str | Path, workers: int = 2, timeout: float = 30.0, wait: float = 10.0) -> None:
         self.path = str(path)
-        Path(self.path).mkdir(parents=True, exist_ok=True)
+        self._server_lock = ServerLock(self.path)  # before anything opens the store
         self.size = workers
         self.timeout = timeout
         self.wait = wait
@@ -329,6 +329,11 @@ class SandboxedStore:
     def update(self, sparql: str, base_iri: str | None = None) -> None:
         self.write(worker.UpdateJob(sparql, base_iri))
 
+    def load(self, stream: IO[bytes], fmt: RdfFormat, graph: NamedNode | None, base_iri: str | None) -> None:
+        self.write(
+            worker.LoadJob(stream.read(), fmt.media_type, graph.value if graph else None, False, base_iri)
+        )
+
     def replace_graphs(self, prefix: str, quads: Iterable[Quad]) -> None:
         data = serialize(quads, format=RdfFormat.N_QUADS) or b""
         self.write(worker.ReplaceGraphsJob(prefix, data))
@@ -353,6 +358,7 @@ class SandboxedStore:
     def close(self) -> None:
         with self._lock.writing():
             self._stop_idle()
+        self._server_lock.release()
 
 
 def open_backend(settings: Settings) -> SandboxedStore | RemoteStore:

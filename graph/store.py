@@ -9,6 +9,7 @@ What a store must do:
   ``QuerySolutions`` / ``QueryBoolean``; CONSTRUCT and DESCRIBE give an iterable of
   ``Triple``. With ``union`` the default graph is the union of all graphs.
 - ``update(sparql)``: a SPARQL 1.1 Update, applied atomically.
+- ``load(stream, format, graph, base_iri)``: RDF into the store, in one transaction.
 - ``replace_graphs(prefix, quads)``: drop every named graph whose IRI starts with ``prefix``
   and add ``quads``, in one transaction.
 - ``named_graphs()``, ``quads(graph)``, ``__len__``, ``close()``.
@@ -19,9 +20,10 @@ users must check them first (no ``SERVICE``, no ``LOAD``, no foreign ``FROM``).
 
 from __future__ import annotations
 
+import fcntl
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol, TypeAlias
+from typing import IO, TYPE_CHECKING, Protocol, TypeAlias
 
 from pyoxigraph import (
     BlankNode,
@@ -31,6 +33,7 @@ from pyoxigraph import (
     Quad,
     QueryBoolean,
     QuerySolutions,
+    RdfFormat,
     Triple,
     Variable,
 )
@@ -56,6 +59,10 @@ class Store(Protocol):
 
     def update(self, sparql: str) -> None: ...
 
+    def load(
+        self, stream: IO[bytes], fmt: RdfFormat, graph: NamedNode | None, base_iri: str | None
+    ) -> None: ...
+
     def replace_graphs(self, prefix: str, quads: Iterable[Quad]) -> None: ...
 
     def named_graphs(self) -> list[NamedNode]: ...
@@ -67,12 +74,53 @@ class Store(Protocol):
     def close(self) -> None: ...
 
 
+class StoreBusy(OSError):
+    """A eurasia-kg server is serving the store; another process must not write to it."""
+
+
+class ServerLock:
+    """Held by a server for as long as it serves an embedded store, so that no command-line
+    process opens the store beside it: reading a RocksDB store read-only while another process
+    writes it is undefined behaviour."""
+
+    NAME = "eurasia-kg-server.lock"
+
+    def __init__(self, path: str | Path) -> None:
+        Path(path).mkdir(parents=True, exist_ok=True)
+        self._file = (Path(path) / self.NAME).open("a+")
+        try:
+            fcntl.flock(self._file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._file.close()
+            raise StoreBusy(f"another eurasia-kg server is serving the store at {path}") from None
+
+    @staticmethod
+    def check(path: str | Path) -> None:
+        """Raise StoreBusy when a server holds the lock of the store at ``path``."""
+        lock = Path(path) / ServerLock.NAME
+        if not lock.exists():
+            return
+        with lock.open("a+") as file:
+            try:
+                fcntl.flock(file, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise StoreBusy(
+                    f"a eurasia-kg server is serving the store at {path}; stop it first, or send "
+                    "the change through its /update and /store endpoints"
+                ) from None
+
+    def release(self) -> None:
+        self._file.close()
+
+
 class EmbeddedStore:
-    """A pyoxigraph store on disk (``path``) or in memory (``path=None``)."""
+    """A pyoxigraph store on disk (``path``) or in memory (``path=None``). Raises StoreBusy
+    when a eurasia-kg server is serving the on-disk store."""
 
     def __init__(self, path: str | Path | None = None) -> None:
         if path is not None:
             Path(path).mkdir(parents=True, exist_ok=True)
+            ServerLock.check(path)
         self._store = OxStore(str(path)) if path is not None else OxStore()
 
     def query(
@@ -90,6 +138,10 @@ class EmbeddedStore:
 
     def update(self, sparql: str) -> None:
         self._store.update(sparql)
+
+    def load(self, stream: IO[bytes], fmt: RdfFormat, graph: NamedNode | None, base_iri: str | None) -> None:
+        """Load RDF in one transaction (the whole input is held in memory until it commits)."""
+        self._store.load(stream, format=fmt, to_graph=graph or DefaultGraph(), base_iri=base_iri)
 
     def replace_graphs(self, prefix: str, quads: Iterable[Quad]) -> None:
         # One SPARQL update is one transaction: readers see the old graphs or the new, never a mix.

@@ -1,0 +1,120 @@
+"""Bulk loading of RDF files: every common format, gzip too, all of a file or none of it.
+
+Each file is first read through once with the streaming parser, so that a bad file is refused
+with the parser's message and position before anything is written; then it is loaded in one
+transaction. Progress is reported as bytes of the file read, for a progress bar.
+"""
+
+from __future__ import annotations
+
+import gzip
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Protocol
+
+from pyoxigraph import NamedNode, RdfFormat, parse
+
+Progress = Callable[[int], None]  # called with the number of bytes just read
+
+
+class LoadError(ValueError):
+    """A file that cannot be loaded: missing, of an unknown format, or not valid RDF."""
+
+
+class Loader(Protocol):
+    def load(
+        self, stream: IO[bytes], fmt: RdfFormat, graph: NamedNode | None, base_iri: str | None
+    ) -> None: ...
+
+
+@dataclass(frozen=True)
+class RdfFile:
+    path: Path
+    format: RdfFormat
+    compressed: bool
+
+    @property
+    def size(self) -> int:
+        return self.path.stat().st_size
+
+
+def identify(path: Path, media_type: str | None = None) -> RdfFile:
+    """The file and its format, from ``media_type`` or the extension (``.ttl.gz`` too).
+    Raises LoadError."""
+    if not path.is_file():
+        raise LoadError(f"{path}: no such file")
+    compressed = path.suffix == ".gz"
+    name = path.with_suffix("") if compressed else path
+    fmt = RdfFormat.from_media_type(media_type) if media_type else RdfFormat.from_extension(name.suffix[1:])
+    if fmt is None:
+        raise LoadError(
+            f"{path}: unknown RDF format; name it .ttl, .nt, .nq, .trig, .jsonld or .rdf "
+            "(optionally .gz), or give --format"
+        )
+    return RdfFile(path, fmt, compressed)
+
+
+@contextmanager
+def opened(file: RdfFile, progress: Progress | None = None) -> Iterator[IO[bytes]]:
+    """The file's bytes, decompressed; ``progress`` hears how much of the file was read."""
+    with file.path.open("rb") as raw:
+        counted: IO[bytes] = _Counting(raw, progress) if progress else raw  # type: ignore[assignment]
+        if file.compressed:
+            with gzip.open(counted, "rb") as stream:
+                yield stream  # type: ignore[misc]
+        else:
+            yield counted
+
+
+def check(file: RdfFile, base_iri: str | None, progress: Progress | None = None) -> int:
+    """Parse the whole file without storing it; the number of triples or quads.
+
+    Raises LoadError with the parser's message and position (invalid IRIs included)."""
+    count = 0
+    try:
+        with opened(file, progress) as stream:
+            for _ in parse(stream, format=file.format, base_iri=base_iri):
+                count += 1
+    except SyntaxError as error:
+        raise LoadError(f"{file.path}: {error}") from None
+    except (OSError, EOFError) as error:  # gzip damage
+        raise LoadError(f"{file.path}: cannot read it: {error}") from None
+    return count
+
+
+def load(
+    store: Loader,
+    file: RdfFile,
+    graph: NamedNode | None,
+    base_iri: str | None,
+    progress: Progress | None = None,
+) -> None:
+    """Load the (checked) file in one transaction, into ``graph`` for triple formats."""
+    with opened(file, progress) as stream:
+        store.load(stream, file.format, graph, base_iri)
+
+
+class _Counting:
+    """A read-only file wrapper that reports how many bytes were read."""
+
+    def __init__(self, raw: IO[bytes], progress: Progress) -> None:
+        self.raw = raw
+        self.progress = progress
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.raw.read(size)
+        self.progress(len(data))
+        return data
+
+    def readinto(self, buffer: bytearray) -> int:
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def readable(self) -> bool:
+        return True
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.raw, name)
