@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,12 +22,24 @@ def seed_settings() -> Settings:
     return Settings.from_env({}).with_(reports=SHARED / "seed")
 
 
-@pytest.fixture(scope="session")
-def built_store(seed_settings: Settings) -> Iterator[EmbeddedStore]:
-    """The report's graph in an in-memory store, built once: for tests that only read."""
-    store = EmbeddedStore()
-    build(seed_settings, store)
-    yield store
+@pytest.fixture(scope="session", params=["embedded", "oxigraph"])
+def built_store(
+    request: pytest.FixtureRequest, seed_settings: Settings, tmp_path_factory: pytest.TempPathFactory
+):
+    """The report's graph, built once, for tests that only read: in an in-memory embedded store,
+    and in an ``oxigraph serve`` process reached over SPARQL 1.1 (``graph.remote``)."""
+    if request.param == "embedded":
+        store = EmbeddedStore()
+        build(seed_settings, store)
+        yield store
+        return
+    from graph.remote import RemoteStore
+    from tests.servers import oxigraph
+
+    with oxigraph(tmp_path_factory.mktemp("oxigraph")) as url:
+        remote = RemoteStore(url)
+        build(seed_settings, remote)
+        yield remote
 
 
 @pytest.fixture
