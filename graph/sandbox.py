@@ -100,12 +100,14 @@ class Answer:
 
 class _Worker:
     """A ``python -m graph.worker`` process and the two pipes to it. A subprocess rather than
-    multiprocessing: it needs nothing from the parent's ``__main__`` and inherits no threads."""
+    multiprocessing: it needs nothing from the parent's ``__main__`` and inherits no threads.
+    The process outlives its store handles: ``open`` and ``close_store`` switch them."""
 
-    def __init__(self, path: str, read_only: bool) -> None:
-        mode = "read-only" if read_only else "read-write"
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.read_only: bool | None = None  # None: no store handle open
         self.process = subprocess.Popen(  # noqa: S603 - our own module, no shell
-            [sys.executable, "-m", "graph.worker", path, mode],
+            [sys.executable, "-m", "graph.worker", path],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             cwd=_PROJECT_ROOT,
@@ -115,10 +117,25 @@ class _Worker:
         self.conn = Connection(os.dup(self.process.stdout.fileno()), writable=False)
         self.process.stdin.close()
         self.process.stdout.close()
+
+    def open(self, read_only: bool) -> None:
+        """Make sure the worker holds a handle of the right kind. Raises StoreUnavailable."""
+        if self.read_only is read_only:
+            return
+        self.sender.send(worker.Open(read_only))
         status, detail = self._receive(START_TIMEOUT)
         if status != "ready":
-            self.kill()
-            raise StoreUnavailable(f"cannot open the store at {path}: {detail}")
+            self.read_only = None
+            raise StoreUnavailable(f"cannot open the store at {self.path}: {detail}")
+        self.read_only = read_only
+
+    def close_store(self) -> None:
+        """Drop the store handle (a read-write one is flushed first); the process stays."""
+        if self.read_only is None:
+            return
+        self.sender.send(worker.Close())
+        self._receive(START_TIMEOUT)
+        self.read_only = None
 
     def _receive(self, timeout: float) -> tuple[str, Any]:
         if not self.conn.poll(timeout):
@@ -203,7 +220,8 @@ class SandboxedStore:
     """The embedded on-disk store at ``path``, served by ``workers`` query processes.
 
     ``timeout`` bounds every job; ``wait`` is how long a query waits for a free worker before
-    Overloaded is raised. Raises StoreUnavailable when the store cannot be opened, StoreBusy when another server serves it.
+    Overloaded is raised. Raises StoreUnavailable when the store cannot be opened, StoreBusy
+    when another server serves it.
     """
 
     def __init__(self, path: str | Path, workers: int = 2, timeout: float = 30.0, wait: float = 10.0) -> None:
@@ -217,8 +235,13 @@ class SandboxedStore:
         self._live = 0
         self._live_lock = threading.Lock()
         # A first open, read-write, creates the store if it is new and checks that it opens.
-        writer = _Worker(self.path, read_only=False)
-        writer.stop()
+        self._writer: _Worker | None = _Worker(self.path)
+        try:
+            self._writer.open(read_only=False)
+            self._writer.close_store()
+        except StoreError:
+            self._writer.kill()
+            raise
 
     # -- the query side ------------------------------------------------------------------
 
@@ -252,6 +275,7 @@ class SandboxedStore:
         with self._lock.reading():
             handle = self._acquire()
             try:
+                handle.open(read_only=True)
                 result = handle.call(job, timeout or self.timeout)
             except (QueryTimeout, StoreUnavailable):
                 self._retire(handle)
@@ -272,12 +296,7 @@ class SandboxedStore:
             if grow:
                 self._live += 1
         if grow:
-            try:
-                return _Worker(self.path, read_only=True)
-            except StoreError:
-                with self._live_lock:
-                    self._live -= 1
-                raise
+            return _Worker(self.path)
         try:
             return self._idle.get(timeout=self.wait)
         except queue.Empty:
@@ -288,6 +307,22 @@ class SandboxedStore:
             self._idle.put(handle)
         else:
             self._retire(handle)
+
+    def _close_idle(self) -> None:
+        """Have every idle query worker drop its store handle, before a write."""
+        handles = []
+        while True:
+            try:
+                handles.append(self._idle.get_nowait())
+            except queue.Empty:
+                break
+        for handle in handles:
+            try:
+                handle.close_store()
+            except StoreError:
+                self._retire(handle)
+                continue
+            self._idle.put(handle)
 
     def _retire(self, handle: _Worker) -> None:
         if handle.alive:
@@ -311,13 +346,18 @@ class SandboxedStore:
         """Run a write job alone, in a writer process; killed at the timeout, it commits
         nothing. Raises QuerySyntaxError, QueryTimeout, StoreError."""
         with self._lock.writing():
-            self._stop_idle()
-            handle = _Worker(self.path, read_only=False)
+            self._close_idle()
+            if self._writer is None or not self._writer.alive:
+                self._writer = _Worker(self.path)
+            writer = self._writer
             try:
-                return handle.call(job, timeout or self.timeout)
+                writer.open(read_only=False)
+                return writer.call(job, timeout or self.timeout)
             finally:
-                if handle.alive:
-                    handle.stop()
+                if writer.alive:
+                    writer.close_store()  # flushed and closed: query workers may open it again
+                else:
+                    self._writer = None
 
     # -- graph.store.Store ---------------------------------------------------------------
 
@@ -358,6 +398,8 @@ class SandboxedStore:
     def close(self) -> None:
         with self._lock.writing():
             self._stop_idle()
+            if self._writer is not None and self._writer.alive:
+                self._writer.stop()
         self._server_lock.release()
 
 

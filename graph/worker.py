@@ -85,30 +85,68 @@ class InfoJob:
     pass
 
 
-def serve(path: str, read_only: bool, conn: Any) -> None:
-    """Open the store and answer jobs until told to stop (``None``) or the pipe closes."""
-    try:
-        store = Store.read_only(path) if read_only else Store(path)
-    except OSError as error:
-        conn.send(("unavailable", str(error)))
-        return
-    conn.send(("ready", None))
+@dataclass(frozen=True)
+class Open:
+    """Open the store, read-only or read-write; answered ``ready`` or ``unavailable``."""
+
+    read_only: bool
+
+
+@dataclass(frozen=True)
+class Close:
+    """Close the store handle (flushing a read-write one); the process waits for the next Open."""
+
+
+def serve(path: str, conn: Any) -> None:
+    """Answer jobs on the store at ``path`` until told to stop (``None``) or the pipe closes.
+
+    The process lives across store handles: ``Open`` and ``Close`` let it step aside while
+    another process writes, without the cost of a new interpreter.
+    """
+    store: Store | None = None
     while True:
         try:
             job = conn.recv()
         except (EOFError, OSError):
             return
         if job is None:
-            if not read_only:
-                store.flush()
+            _close(store)
             conn.send(("stopped", None))
             return
+        if isinstance(job, Open):
+            _close(store)
+            store = None  # drop the old handle before opening: RocksDB allows one writer
+            try:
+                store = Store.read_only(path) if job.read_only else Store(path)
+            except OSError as error:
+                store = None
+                conn.send(("unavailable", str(error)))
+            else:
+                conn.send(("ready", None))
+            continue
+        if isinstance(job, Close):
+            _close(store)
+            store = None
+            conn.send(("closed", None))
+            continue
+        if store is None:
+            conn.send(("unavailable", "the store is not open"))
+            continue
         try:
             conn.send(("ok", run(store, job)))
         except SyntaxError as error:
             conn.send(("syntax", str(error)))
         except Exception as error:  # noqa: BLE001 - every failure goes back as an answer
             conn.send(("error", str(error) or type(error).__name__))
+
+
+def _close(store: Store | None) -> None:
+    """Flush a handle about to be dropped (dropping it closes it)."""
+    if store is not None:
+        try:
+            store.flush()
+        except RuntimeError:
+            pass  # a read-only handle has nothing to flush
 
 
 def run(store: Store, job: object) -> object:
@@ -233,13 +271,13 @@ def _dump(store: Store, job: DumpJob) -> bytes | None:
 
 
 def main(argv: list[str]) -> None:
-    """``python -m graph.worker PATH read-only|read-write``: jobs on stdin, answers on stdout."""
+    """``python -m graph.worker PATH``: jobs on stdin, answers on stdout."""
     from multiprocessing.connection import Connection
 
-    path, mode = argv
+    (path,) = argv
     receiver = Connection(0, writable=False)
     sender = Connection(1, readable=False)
-    serve(path, mode == "read-only", _Duplex(receiver, sender))
+    serve(path, _Duplex(receiver, sender))
 
 
 class _Duplex:
