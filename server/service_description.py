@@ -5,7 +5,7 @@ https://www.w3.org/TR/sparql11-service-description/
 
 from __future__ import annotations
 
-from flask import Request, Response
+from flask import Request, Response, render_template
 
 from server import conneg
 from server.context import context
@@ -13,6 +13,11 @@ from server.errors import not_acceptable
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
 FORMATS = "http://www.w3.org/ns/formats/"
+EXAMPLE = """SELECT ?state ?label WHERE {
+  ?state a <https://w3id.org/eurasia-kg/ontology#State> ;
+         <http://www.w3.org/2000/01/rdf-schema#label> ?label
+}
+ORDER BY ?label"""
 _RESULT_FORMATS = [
     "SPARQL_Results_JSON",
     "SPARQL_Results_XML",
@@ -42,13 +47,20 @@ def turtle(endpoint: str, update_endpoint: str | None, union: bool) -> str:
 
 
 def respond(request: Request) -> Response:
-    """The description as RDF in the negotiated format (Turtle by default)."""
+    """The description as RDF in the negotiated format (Turtle by default), or for a browser
+    a plain query form (the linked-data browser brings the full query page)."""
     from pyoxigraph import RdfFormat, parse, serialize  # noqa: PLC0415
 
     settings = context().settings
-    chosen = conneg.negotiate(request.headers.get("Accept"), conneg.GRAPHS, request.args.get("format"))
+    offers = (*conneg.GRAPHS, conneg.HTML)
+    chosen = conneg.negotiate(request.headers.get("Accept"), offers, request.args.get("format"))
     if chosen is None:
-        raise not_acceptable([f.media_type for f in conneg.GRAPHS])
+        raise not_acceptable([f.media_type for f in offers])
+    if chosen is conneg.HTML:
+        page = render_template("query.html", endpoint=request.base_url, example=EXAMPLE)
+        response = Response(page, content_type="text/html; charset=utf-8")
+        response.vary.add("Accept")
+        return response
     update = request.url_root + "update" if settings.write_token else None
     text = turtle(request.base_url, update, settings.union_default_graph)
     quads = parse(text, format=RdfFormat.TURTLE)

@@ -392,3 +392,10 @@ def test_oversized_body(limited: LiveServer) -> None:
     big = "SELECT * WHERE { ?s ?p ?o } #" + "x" * 10_000
     reply = call("POST", limited.sparql, big, Content_Type="application/sparql-query")
     assert reply.status == 413
+
+
+def test_a_browser_gets_a_query_form(live_server: LiveServer) -> None:
+    browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+    reply = call("GET", live_server.sparql, Accept=browser)
+    assert reply.status == 200 and reply.headers["content-type"].startswith("text/html")
+    assert '<textarea id="query" name="query"' in reply.text
