@@ -87,13 +87,12 @@ class RemoteStore:
         """Run the query on the server. With ``union`` and no dataset of its own, the query
         URL's parameters go along (e.g. Oxigraph's ``?union-default-graph``); otherwise the
         default graph is the server's. Bindings are sent as a VALUES block (``bind``)."""
-        del base_iri
         plain = default_graph is None and named_graphs is None
         url = self.query_url
         if union and plain and self.union_parameters:
             url = f"{url}?{self.union_parameters}"
         client = self._client(url, timeout)
-        client.setQuery(bind(sparql, substitutions))
+        client.setQuery(with_base(bind(sparql, substitutions), base_iri))
         for graph in default_graph or ():
             client.addDefaultGraph(graph)
         for graph in named_graphs or ():
@@ -131,7 +130,7 @@ class RemoteStore:
     def write(self, job: object, timeout: float | None = None) -> Any:
         if isinstance(job, worker.UpdateJob):
             client = self._client(self.update_url, timeout)
-            client.setQuery(job.sparql)
+            client.setQuery(with_base(job.sparql, job.base_iri))
             self._call(client)
             return None
         if isinstance(job, worker.LoadJob):
@@ -230,6 +229,13 @@ class RemoteStore:
 
     def close(self) -> None:
         pass
+
+
+def with_base(sparql: str, base_iri: str | None) -> str:
+    """The query or update with ``BASE <base_iri>`` before it: relative IRIs then resolve as
+    on the embedded store, not against the remote server's address. A BASE of the request's
+    own comes later and wins."""
+    return f"BASE <{base_iri}> {sparql}" if base_iri else sparql  # one line: error lines stay right
 
 
 def bind(sparql: str, substitutions: Mapping[str, Term] | None) -> str:

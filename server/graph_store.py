@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 
 from flask import Blueprint, Response, request
-from pyoxigraph import RdfFormat
+from pyoxigraph import RdfFormat, Triple, parse, serialize
 
 from graph import worker
 from server import auth, conneg
@@ -62,18 +62,12 @@ def write_graph() -> Response:
         if request.method == "PUT":
             raise bad_request("PUT needs ?graph=<IRI> or ?default")
         iri = f"{context().settings.base}graph/uploaded/{uuid.uuid4()}"
-    fmt = RdfFormat.from_media_type(request.mimetype or "")
-    if fmt is None:
-        raise unsupported_media_type(request.content_type or "", _READABLE)
     kg = context()
+    data, media_type = _body(base_iri=iri or kg.settings.base)
     existed = iri in kg.graph_names() if iri else True
     kg.store.write(
         worker.LoadJob(
-            request.get_data(),
-            fmt.media_type,
-            iri,
-            replace=request.method == "PUT",
-            base_iri=iri or kg.settings.base,
+            data, media_type, iri, replace=request.method == "PUT", base_iri=iri or kg.settings.base
         )
     )
     kg.changed()
@@ -82,6 +76,29 @@ def write_graph() -> Response:
         response.headers["Location"] = iri or ""
         return response
     return Response(status=204)
+
+
+def _body(base_iri: str) -> tuple[bytes, str]:
+    """The request's RDF and its media type. A multipart/form-data body (one RDF document per
+    part, GSP section 5.5) is merged into one N-Triples document here, so that it is written
+    in one transaction. Raises Problem 415 for a type that is not RDF, 400 for invalid RDF."""
+    if request.mimetype != "multipart/form-data":
+        fmt = RdfFormat.from_media_type(request.mimetype or "")
+        if fmt is None:
+            raise unsupported_media_type(request.content_type or "", _READABLE)
+        return request.get_data(), fmt.media_type
+    triples: list[Triple] = []
+    for part in request.files.values():
+        fmt = RdfFormat.from_media_type(part.mimetype or "") or RdfFormat.from_extension(
+            (part.filename or "").rsplit(".", 1)[-1]
+        )
+        if fmt is None:
+            raise unsupported_media_type(part.content_type or "", _READABLE)
+        try:
+            triples.extend(q.triple for q in parse(part.read(), format=fmt, base_iri=base_iri))
+        except SyntaxError as error:
+            raise bad_request(f"{part.filename or 'a part'}: {error}") from None
+    return serialize(triples, format=RdfFormat.N_TRIPLES) or b"", RdfFormat.N_TRIPLES.media_type
 
 
 @blueprint.route("/store", methods=["DELETE"])

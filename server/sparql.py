@@ -47,6 +47,7 @@ def query() -> Response:
         default_graph=operation.default_graphs or None,
         named_graphs=operation.named_graphs or None,
         limit=kg.settings.result_limit,
+        base_iri=request.base_url,  # the protocol lets the service choose; the endpoint's own URL
     )
     if answer.kind == "graph" and chosen not in conneg.GRAPHS:
         chosen = conneg.negotiate(request.headers.get("Accept"), conneg.GRAPHS, request.args.get("format"))
@@ -75,7 +76,7 @@ def update() -> Response:
         )
     found = shape(operation.text)
     check(found, (), kg.settings.allowed_services.split())
-    kg.store.write(worker.UpdateJob(operation.text))
+    kg.store.write(worker.UpdateJob(operation.text, base_iri=request.base_url))
     kg.changed()
     return Response(status=204)
 

@@ -15,8 +15,19 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.servers import LiveServer, eurasia_kg
-from tests.w3c_manifest import SPARQL11, Request, W3CTest, cases, known_failures, load, request_target, run
+from tests.w3c_manifest import (
+    BACKENDS,
+    SPARQL11,
+    Harness,
+    Request,
+    W3CTest,
+    cases,
+    expect_known,
+    harness_for,
+    known_failures,
+    load,
+    request_target,
+)
 
 TESTS = load(SPARQL11 / "protocol" / "manifest.ttl")
 KNOWN = known_failures(Path(__file__).parent / "w3c" / "protocol-known-failures.tsv")
@@ -28,11 +39,9 @@ UPDATE = re.compile(
 )
 
 
-@pytest.fixture(scope="module")
-def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """``eurasia-kg serve`` with a plain default graph, as the W3C tests assume."""
-    directory = tmp_path_factory.mktemp(f"w3c-protocol-{request.param}")
-    with eurasia_kg(directory, request.param, union_default_graph="false", query_timeout="10") as live:
+@pytest.fixture(scope="module", params=BACKENDS)
+def harness(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Harness]:
+    with harness_for(request.param, tmp_path_factory.mktemp(f"w3c-protocol-{request.param}")) as live:
         yield live
 
 
@@ -60,9 +69,10 @@ def route(request: Request, path: str) -> tuple[str, bool]:
     return request_target("/sparql", "/sparql", path), False
 
 
-@pytest.mark.parametrize(("server", "test"), cases(TESTS, KNOWN), indirect=["server"])
-def test_w3c_protocol(server: LiveServer, test: W3CTest) -> None:
-    run(server, test, route)
+@pytest.mark.parametrize("test", cases(TESTS))
+def test_w3c_protocol(request: pytest.FixtureRequest, harness: Harness, test: W3CTest) -> None:
+    expect_known(request, KNOWN, test)
+    harness.run(test, route)
 
 
 def test_known_failures_are_manifest_tests() -> None:

@@ -21,7 +21,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -238,11 +238,11 @@ def update(endpoint: str, token: str, text: bytes) -> HttpAnswer:
     return http("POST", endpoint, text, headers)
 
 
-def parse_answer(answer: HttpAnswer) -> QuerySolutions | QueryBoolean | list[Triple]:
+def parse_answer(answer: HttpAnswer) -> bool | Table | list[Triple]:
     """The parsed body of a successful query answer, by its media type."""
     media_type = answer.content_type.split(";")[0].strip()
     if media_type == "application/sparql-results+json":
-        return parse_query_results(answer.body, format=QueryResultsFormat.JSON)
+        return answer_value(parse_query_results(answer.body, format=QueryResultsFormat.JSON))
     if media_type == "application/n-triples":
         return [q.triple for q in parse(answer.body, format=RdfFormat.N_TRIPLES)]
     raise AssertionError(f"unexpected answer type {answer.content_type!r}")
@@ -306,20 +306,80 @@ def graph_of(triples: Iterable[Triple]) -> rdflib.Graph:
     return g
 
 
-def read_expected(iri: str) -> QuerySolutions | QueryBoolean | list[Triple]:
-    path = local_path(iri)
-    extension = path.suffix.lstrip(".")
-    results_format = QueryResultsFormat.from_extension(extension)
-    if results_format is not None:
-        return parse_query_results(path=path, format=results_format)
-    return read_rdf(iri)
-
+RS = "http://www.w3.org/2001/sw/DataAccess/tests/result-set#"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 
 Row = tuple[object, ...]
 
 
-def rows_of(result: QuerySolutions, variables: Sequence[str]) -> list[Row]:
-    return [tuple(solution[v] for v in variables) for solution in result]
+@dataclass
+class Table:
+    """Solutions: the variables, sorted, and one row of terms (None: unbound) per solution;
+    ``ordered`` when the rows' order is meaningful (a results document, or ``rs:index``)."""
+
+    variables: list[str]
+    rows: list[Row]
+    ordered: bool = True
+
+
+def table(result: QuerySolutions) -> Table:
+    variables = sorted(v.value for v in result.variables)
+    return Table(variables, [tuple(solution[v] for v in variables) for solution in result])
+
+
+def read_expected(iri: str) -> bool | Table | list[Triple]:
+    """An expected answer: a results document (.srx, .srj, .tsv), or an RDF file holding a
+    graph or a result set in the ``rs:`` vocabulary of the DAWG tests."""
+    path = local_path(iri)
+    results_format = QueryResultsFormat.from_extension(path.suffix.lstrip("."))
+    if results_format is not None:
+        return answer_value(parse_query_results(path=path, format=results_format))
+    triples = read_rdf(iri)
+    return rdf_result_set(triples) if _result_sets(triples) else triples
+
+
+def answer_value(result: QuerySolutions | QueryBoolean | list[Triple]) -> bool | Table | list[Triple]:
+    if isinstance(result, QueryBoolean):
+        return bool(result)
+    if isinstance(result, QuerySolutions):
+        return table(result)
+    return result
+
+
+def _result_sets(triples: list[Triple]) -> list[object]:
+    return [
+        t.subject
+        for t in triples
+        if t.predicate.value == RDF_TYPE and t.object == NamedNode(RS + "ResultSet")
+    ]
+
+
+def rdf_result_set(triples: list[Triple]) -> bool | Table:
+    """A result set written in RDF (``rs:ResultSet``, ``rs:solution``, ``rs:binding``)."""
+    values: dict[tuple[object, str], list[object]] = {}
+    for t in triples:
+        values.setdefault((t.subject, t.predicate.value), []).append(t.object)
+
+    def get(node: object, name: str) -> list[object]:
+        return values.get((node, RS + name), [])
+
+    (result_set,) = _result_sets(triples)
+    for boolean in get(result_set, "boolean"):
+        assert isinstance(boolean, Literal)  # noqa: S101
+        return boolean.value == "true"
+    variables = sorted(v.value for v in get(result_set, "resultVariable"))  # type: ignore[attr-defined]
+    solutions = []
+    for solution in get(result_set, "solution"):
+        bound = {}
+        for binding in get(solution, "binding"):
+            (variable,), (value,) = get(binding, "variable"), get(binding, "value")
+            bound[variable.value] = value  # type: ignore[attr-defined]
+        index = [int(i.value) for i in get(solution, "index")]  # type: ignore[attr-defined]
+        solutions.append((index, tuple(bound.get(v) for v in variables)))
+    ordered = bool(solutions) and all(index for index, _ in solutions)
+    if ordered:
+        solutions.sort(key=lambda s: s[0])
+    return Table(variables, [row for _, row in solutions], ordered)
 
 
 def order_keys(query_text: str) -> list[str] | None:
@@ -358,23 +418,17 @@ def order_keys(query_text: str) -> list[str] | None:
     return keys or None
 
 
-def assert_same_solutions(
-    expected: QuerySolutions, actual: QuerySolutions, ordered_by: list[str] | None
-) -> None:
-    expected_vars = [v.value for v in expected.variables]
-    actual_vars = [v.value for v in actual.variables]
-    assert sorted(expected_vars) == sorted(actual_vars), (
-        f"variables: expected {expected_vars}, got {actual_vars}"
+def assert_same_solutions(expected: Table, actual: Table, ordered_by: list[str] | None) -> None:
+    assert expected.variables == actual.variables, (
+        f"variables: expected {expected.variables}, got {actual.variables}"
     )
-    variables = sorted(expected_vars)
-    want = rows_of(expected, variables)
-    got = rows_of(actual, variables)
+    variables, want, got = expected.variables, expected.rows, actual.rows
     if not rows_match(want, got):
         raise AssertionError(
             f"solutions differ ({variables})\n--- expected ({len(want)} rows)\n{_show(want)}"
             f"\n--- actual ({len(got)} rows)\n{_show(got)}"
         )
-    if ordered_by and all(v in variables for v in ordered_by):
+    if ordered_by and expected.ordered and all(v in variables for v in ordered_by):
         indexes = [variables.index(v) for v in ordered_by]
 
         def key(row: Row) -> tuple[object, ...]:

@@ -4,14 +4,15 @@ their HTTP requests to a live ``eurasia-kg serve`` and checks the answers.
 A manifest test is a sequence of ``ht:Request``s, each with the response it expects
 (``mf:expectedStatus``, ``mf:expectedBoolean``, ``mf:expectedFormat``, ``mf:expectedLocation``,
 response headers and an RDF body). Known failures and tests that do not apply are data: a TSV
-file per suite, read by ``known_failures`` and turned into pytest marks by ``cases``.
+file per suite, read by ``known_failures`` and applied to each test by ``expect_known``.
 """
 
 from __future__ import annotations
 
 import http.client
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from pathlib import Path
@@ -26,7 +27,7 @@ from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 from rdflib.term import Node
 
 from tests.conftest import SHARED
-from tests.servers import LiveServer
+from tests.servers import LiveServer, eurasia_kg
 
 SPARQL11 = SHARED / "w3c-rdf-tests" / "sparql" / "sparql11"
 MF = Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#")
@@ -189,19 +190,23 @@ def known_failures(path: Path) -> dict[tuple[str, str], Known]:
     return rows
 
 
-def cases(tests: Iterable[W3CTest], known: Mapping[tuple[str, str], Known]) -> list:
-    """One pytest parameter (backend, test) per test and backend, marked as the TSV says."""
-    params = []
-    for backend in BACKENDS:
-        for test in tests:
-            marks = []
-            if (row := known.get((test.iri, backend))) is not None:
-                if row.kind == "not-applicable":
-                    marks.append(pytest.mark.skip(reason=f"not applicable: {row.reason}"))
-                else:
-                    marks.append(pytest.mark.xfail(strict=True, reason=row.reason))
-            params.append(pytest.param(backend, test, id=f"{backend}-{test.id}", marks=marks))
-    return params
+def cases(tests: Iterable[W3CTest]) -> list:
+    """One pytest parameter per test, named by the test's local name."""
+    return [pytest.param(test, id=test.id) for test in tests]
+
+
+def expect_known(
+    request: pytest.FixtureRequest, known: Mapping[tuple[str, str], Known], test: W3CTest
+) -> None:
+    """Skip a test that does not apply to the server under test, or mark a known failure as
+    expected to fail (strictly: once it passes, it must leave the list)."""
+    backend = request.getfixturevalue("harness").backend
+    row = known.get((test.iri, backend))
+    if row is None:
+        return
+    if row.kind == "not-applicable":
+        pytest.skip(f"not applicable: {row.reason}")
+    request.applymarker(pytest.mark.xfail(strict=True, reason=row.reason))
 
 
 # -- running the requests ----------------------------------------------------------------
@@ -234,61 +239,77 @@ def send(
         connection.close()
 
 
-def write_headers(server: LiveServer) -> list[tuple[str, str]]:
-    return [("Authorization", f"Bearer {server.token}")]
-
-
-def reset(server: LiveServer) -> None:
-    """Empty the store: every test starts from an empty dataset."""
-    reply = send(
-        server,
-        "POST",
-        "/update",
-        [*write_headers(server), ("Content-Type", "application/sparql-update")],
-        b"DROP ALL",
-    )
-    assert reply.status in {200, 204}, f"DROP ALL failed: {reply.status} {reply.body!r}"
-
-
-def load_data(server: LiveServer, test: W3CTest) -> None:
-    """The test's ``ut:data`` and ``ut:graphData``, put into the store by the Graph Store Protocol."""
-    loads = [(path, "?default") for path in test.data]
-    loads += [(path, "?graph=" + quote(iri, safe="")) for path, iri in test.graph_data]
-    for path, target in loads:
-        media_type = RdfFormat.from_extension(path.suffix.lstrip(".")).media_type
-        reply = send(
-            server,
-            "PUT",
-            "/store" + target,
-            [*write_headers(server), ("Content-Type", media_type)],
-            path.read_bytes(),
-        )
-        assert reply.status in {201, 204}, f"loading {path.name}: {reply.status} {reply.body!r}"
-
-
 Route = Callable[[Request, str], tuple[str, bool]]  # (request, its path) -> (target, writes?)
 
 
-def run(server: LiveServer, test: W3CTest, route: Route) -> None:
-    """Send the test's requests in order, each checked against its expected response."""
-    reset(server)
-    load_data(server, test)
-    variables: dict[str, str] = {}
-    for step, request in enumerate(test.requests, 1):
-        path, body = request.path, request.body
-        for variable, value in variables.items():
-            path = path.replace(variable, quote(value, safe="") if "?" in path else value)
-            body = body.replace(variable.encode(), value.encode()) if body is not None else None
-        target, writes = route(request, path)
-        headers = [*request.headers, *(write_headers(server) if writes else [])]
-        reply = send(server, request.method, target, headers, body)
-        context = (
-            f"{test.name}\nstep {step}: {request.method} {target} -> {reply.status}\n"
-            f"{reply.headers}{reply.body[:500].decode('utf-8', 'replace')}"
-        )
-        check(reply, request.expected, writes, context)
-        if request.expected.location:
-            variables[request.expected.location] = reply.headers["Location"]
+@contextmanager
+def harness_for(backend: str, directory: Path) -> Iterator[Harness]:
+    """``eurasia-kg serve`` on ``backend`` with a plain default graph, as the W3C tests assume
+    (eurasia-kg's default is the union of the graphs)."""
+    with eurasia_kg(directory, backend, union_default_graph="false", query_timeout="10") as server:
+        yield Harness(server)
+
+
+class Harness:
+    """A live server under test, and what is known of its store: the data of the last test
+    that was loaded, or None when the store may hold anything else."""
+
+    def __init__(self, server: LiveServer) -> None:
+        self.server = server
+        self.loaded: tuple[object, ...] | None = None
+
+    @property
+    def backend(self) -> str:
+        return self.server.backend
+
+    def write_headers(self) -> list[tuple[str, str]]:
+        return [("Authorization", f"Bearer {self.server.token}")]
+
+    def prepare(self, test: W3CTest) -> None:
+        """Make the store hold exactly the test's ``ut:data`` (default graph) and
+        ``ut:graphData`` (named graphs): one update that drops everything and inserts the
+        data, skipped when the store already holds exactly that."""
+        wanted = (test.data, test.graph_data)
+        if self.loaded == wanted:
+            return
+        blocks = [_triples(path) for path in test.data]
+        blocks += [f"GRAPH <{iri}> {{\n{_triples(path)}}}" for path, iri in test.graph_data]
+        update = "DROP ALL" + (" ;\nINSERT DATA {\n" + "\n".join(blocks) + "\n}" if blocks else "")
+        self.loaded = None
+        headers = [*self.write_headers(), ("Content-Type", "application/sparql-update")]
+        reply = send(self.server, "POST", "/update", headers, update.encode("utf-8"))
+        assert reply.status in {200, 204}, f"preparing the store: {reply.status} {reply.body!r}"
+        self.loaded = wanted
+
+    def run(self, test: W3CTest, route: Route) -> None:
+        """Send the test's requests in order, each checked against its expected response."""
+        self.prepare(test)
+        variables: dict[str, str] = {}
+        for step, request in enumerate(test.requests, 1):
+            path, body = request.path, request.body
+            for variable, value in variables.items():
+                path = path.replace(variable, quote(value, safe="") if "?" in path else value)
+                body = body.replace(variable.encode(), value.encode()) if body is not None else None
+            target, writes = route(request, path)
+            headers = [*request.headers, *(self.write_headers() if writes else [])]
+            reply = send(self.server, request.method, target, headers, body)
+            if writes and reply.status // 100 != 4:  # a refused write changes nothing
+                self.loaded = None
+            context = (
+                f"{test.name}\nstep {step}: {request.method} {target} -> {reply.status}\n"
+                f"{reply.headers}{reply.body[:500].decode('utf-8', 'replace')}"
+            )
+            check(reply, request.expected, writes, context)
+            if request.expected.location:
+                variables[request.expected.location] = reply.headers["Location"]
+
+
+def _triples(path: Path) -> str:
+    """The triples of an RDF file in N-Triples syntax, which INSERT DATA reads as is."""
+    fmt = RdfFormat.from_extension(path.suffix.lstrip("."))
+    if fmt is None:
+        raise ValueError(f"{path}: unknown RDF format")
+    return "".join(f"{q.triple} .\n" for q in parse(path=path, format=fmt))
 
 
 def check(reply: Reply, expected: Expected, authorized: bool, context: str) -> None:
