@@ -15,7 +15,7 @@ import socket
 import urllib.error
 import urllib.request
 from collections.abc import Iterable, Iterator, Mapping
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from pyoxigraph import (
@@ -35,6 +35,9 @@ from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperExceptio
 from graph import sparql_text, worker
 from graph.sandbox import Answer, QuerySyntaxError, QueryTimeout, StoreError, StoreUnavailable
 from graph.store import QueryResult, Term, insert_data
+
+if TYPE_CHECKING:
+    from graph.settings import Settings
 
 ACCEPT = "application/sparql-results+json, application/n-triples;q=0.9, text/turtle;q=0.8"
 
@@ -61,6 +64,17 @@ class RemoteStore:
         self.graph_store_url = graph_store_url or f"{root}/store"
         self.credentials = (user, password) if user else None
         self.timeout = timeout
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> RemoteStore:
+        return cls(
+            settings.store,
+            settings.update_url,
+            settings.graph_store_url,
+            settings.store_user,
+            settings.store_password,
+            settings.query_timeout,
+        )
 
     # -- queries -------------------------------------------------------------------------
 

@@ -409,12 +409,5 @@ def open_backend(settings: Settings) -> SandboxedStore | RemoteStore:
     if settings.remote:
         from graph.remote import RemoteStore  # noqa: PLC0415 - graph.remote imports this module
 
-        return RemoteStore(
-            settings.store,
-            settings.update_url,
-            settings.graph_store_url,
-            settings.store_user,
-            settings.store_password,
-            settings.query_timeout,
-        )
+        return RemoteStore.from_settings(settings)
     return SandboxedStore(settings.store, workers=settings.workers, timeout=settings.query_timeout)

@@ -184,12 +184,5 @@ def open_store(settings: Settings) -> Store:
     if settings.remote:
         from graph.remote import RemoteStore  # noqa: PLC0415 - only remote setups need it
 
-        return RemoteStore(
-            settings.store,
-            settings.update_url,
-            settings.graph_store_url,
-            settings.store_user,
-            settings.store_password,
-            settings.query_timeout,
-        )
+        return RemoteStore.from_settings(settings)
     return EmbeddedStore(settings.store)
