@@ -39,7 +39,8 @@ from graph.store import QueryResult, Term, insert_data
 if TYPE_CHECKING:
     from graph.settings import Settings
 
-ACCEPT = "application/sparql-results+json, application/n-triples;q=0.9, text/turtle;q=0.8"
+RESULTS_ACCEPT = "application/sparql-results+json"
+GRAPH_ACCEPT = "application/n-triples, text/turtle;q=0.8"
 
 
 class RemoteStore:
@@ -82,6 +83,7 @@ class RemoteStore:
         client = SPARQLWrapper(url, agent="eurasia-kg")
         client.setTimeout(int(timeout or self.timeout))
         client.setMethod(POST)
+        client.setOnlyConneg(True)  # no format=/output= parameters: Virtuoso answers them with 406
         if self.credentials:
             client.setCredentials(*self.credentials)
         return client
@@ -111,7 +113,8 @@ class RemoteStore:
             client.addDefaultGraph(graph)
         for graph in named_graphs or ():
             client.addNamedGraph(graph)
-        client.addCustomHttpHeader("Accept", ACCEPT)
+        graph_form = client.queryType in {"CONSTRUCT", "DESCRIBE"}
+        client.addCustomHttpHeader("Accept", GRAPH_ACCEPT if graph_form else RESULTS_ACCEPT)
         body, media_type = self._call(client)
         if "n-triples" in media_type or "turtle" in media_type:
             fmt = RdfFormat.N_TRIPLES if "n-triples" in media_type else RdfFormat.TURTLE

@@ -3,9 +3,18 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# HermiT, the OWL reasoner of the build, runs on Java.
-if ! command -v java >/dev/null; then
-  apt-get update && apt-get install -y --no-install-recommends default-jre-headless
+# Debian packages the tests use: Java for HermiT (the build's reasoner), Virtuoso for the
+# remote-store tests against it. Installed once, with one apt-get update.
+missing=()
+command -v java >/dev/null || missing+=(default-jre-headless)
+command -v virtuoso-t >/dev/null || missing+=(virtuoso-opensource-7)
+if ((${#missing[@]})); then
+  if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    echo "tests/run.sh: missing Debian packages ${missing[*]}; the tests that need them are skipped" >&2
+  fi
 fi
 
 python3 -m pip install --quiet --disable-pip-version-check -e '.[test]'
