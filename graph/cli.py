@@ -17,6 +17,7 @@ from typing import TypeVar
 import click
 
 import queries
+from graph import export
 from graph.build import ValidationError, build, check
 from graph.compiler import BuildError
 from graph.namespaces import Dataset
@@ -316,3 +317,64 @@ def _with_progress(label: str, total: int, work: Callable[[Callable[[int], None]
         return work(lambda _: None)
     with click.progressbar(length=total, label=label, file=sys.stderr) as bar:
         return work(bar.update)
+
+
+@main.command("export")
+@click.option(
+    "--format",
+    "fmt",
+    required=True,
+    type=click.Choice([*export.FORMATS, "graphml", "csv"]),
+    help="An RDF format, or graphml / csv for the entity graph.",
+)
+@click.option(
+    "--graphs",
+    "selection",
+    type=click.Choice(export.SELECTIONS),
+    default="all",
+    show_default=True,
+    help="Which graphs: the asserted facts and provenance, the inferences, the ontology, or all.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    help="The file to write (a folder for csv); default: a file named for the dump, here.",
+)
+@click.pass_obj
+def export_command(settings: Settings, fmt: str, selection: str, output: Path | None) -> None:
+    """Export the graph: RDF in every common format, or the entity graph as GraphML or CSV.
+
+    Files are written under a temporary name and renamed when complete. Quad formats (nquads,
+    trig) keep the named graphs, and so the provenance; triple formats merge them.
+    """
+    from graph.entity_graph import EntityGraph
+
+    dataset = Dataset(settings.base)
+    with _store(settings) as store:
+        try:
+            if fmt in {"graphml", "csv"}:
+                entities = EntityGraph.of(store, dataset)
+                if fmt == "graphml":
+                    path = output or Path("eurasia-kg-entities.graphml")
+                    entities.write_graphml(path, dataset)
+                    written = [path]
+                else:
+                    written = list(entities.write_csv(output or Path("."), dataset))
+                click.echo(
+                    f"wrote {len(entities.nodes)} nodes and {len(entities.edges)} edges to "
+                    + ", ".join(map(str, written)),
+                    err=True,
+                )
+                return
+            path = output or Path(export.file_name(fmt, selection))
+            dump = _with_progress(
+                f"writing {path.name}",
+                len(store),
+                partial(export.write, store, fmt, selection, dataset, path),
+            )
+        except OSError as error:
+            raise click.ClickException(f"cannot write the export: {error}; nothing was left behind") from None
+    click.echo(
+        f"wrote {dump.quads} statements to {dump.path} ({dump.size} bytes, sha256 {dump.sha256})", err=True
+    )

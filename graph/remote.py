@@ -15,6 +15,7 @@ import socket
 import urllib.error
 import urllib.request
 from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
@@ -32,7 +33,9 @@ from pyoxigraph import (
 from SPARQLWrapper import POST, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException
 
-from graph import sparql_text, worker
+from graph import export, sparql_text, worker
+from graph.export import Dump
+from graph.namespaces import Dataset
 from graph.sandbox import Answer, QuerySyntaxError, QueryTimeout, StoreError, StoreUnavailable
 from graph.store import QueryResult, Term, insert_data
 
@@ -238,8 +241,16 @@ class RemoteStore:
         return [NamedNode(g) for g in self.info()["graphs"]]
 
     def quads(self, graph: NamedNode | None = None) -> Iterator[Quad]:
-        data = self.dump(worker.DumpJob(RdfFormat.N_QUADS.media_type, whole=True)) or b""
-        return (q for q in parse(data, format=RdfFormat.N_QUADS) if graph is None or q.graph_name == graph)
+        if graph is None:
+            data = self.dump(worker.DumpJob(RdfFormat.N_QUADS.media_type, whole=True)) or b""
+            return iter(parse(data, format=RdfFormat.N_QUADS))
+        data = self.dump(worker.DumpJob(RdfFormat.N_TRIPLES.media_type, graph=graph.value)) or b""
+        return (
+            Quad(q.subject, q.predicate, q.object, graph) for q in parse(data, format=RdfFormat.N_TRIPLES)
+        )
+
+    def export_dump(self, fmt: str, selection: str, base: str, path: Path) -> Dump:
+        return export.write(self, fmt, selection, Dataset(base), path)
 
     def __len__(self) -> int:
         return int(self.info()["quads"])

@@ -39,6 +39,7 @@ from pyoxigraph import (
 )
 
 from graph import worker
+from graph.export import Dump
 from graph.store import QueryResult, ServerLock, Term
 
 if TYPE_CHECKING:
@@ -47,6 +48,7 @@ if TYPE_CHECKING:
 
 _PROJECT_ROOT = Path(__file__).resolve().parent.parent
 START_TIMEOUT = 60.0
+EXPORT_TIMEOUT = 3600.0  # a dump of a large store takes minutes, not the query timeout
 
 
 class StoreError(Exception):
@@ -388,6 +390,11 @@ class SandboxedStore:
         job = worker.DumpJob(RdfFormat.N_QUADS.media_type, whole=True)
         data = self._read(job, None)
         return (q for q in parse(data, format=RdfFormat.N_QUADS) if graph is None or q.graph_name == graph)
+
+    def export_dump(self, fmt: str, selection: str, base: str, path: Path) -> Dump:
+        """Write a dump file in a query worker, streaming from its own handle."""
+        job = worker.ExportJob(fmt, selection, base, str(path))
+        return self._read(job, max(self.timeout, EXPORT_TIMEOUT))
 
     def dump(self, job: worker.DumpJob) -> bytes | None:
         return self._read(job, None)

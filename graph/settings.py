@@ -34,6 +34,8 @@ class Settings:
     allowed_services: space-separated IRI prefixes that SERVICE, LOAD and FROM may reach
         outside the store; empty (the default) allows none.
     union_default_graph: whether queries see the union of all graphs as their default graph.
+    dumps: where the server keeps the dump files it offers under /export/; by default a
+        ``dumps`` folder beside the embedded store (``data/dumps`` for a remote store).
     """
 
     base: str = DEFAULT_BASE
@@ -51,6 +53,7 @@ class Settings:
     workers: int = 2
     allowed_services: str = ""
     union_default_graph: bool = True
+    dumps: str = ""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:
@@ -72,6 +75,12 @@ class Settings:
     def with_(self, **changes: object) -> Settings:
         """A copy with the given fields changed; ``None`` values are ignored."""
         return replace(self, **{k: v for k, v in changes.items() if v is not None})  # type: ignore[arg-type]
+
+    @property
+    def dumps_directory(self) -> Path:
+        if self.dumps:
+            return Path(self.dumps)
+        return PROJECT_ROOT / "data" / "dumps" if self.remote else Path(self.store).parent / "dumps"
 
     @property
     def remote(self) -> bool:

@@ -13,6 +13,7 @@ What a store must do:
 - ``replace_graphs(prefix, quads)``: drop every named graph whose IRI starts with ``prefix``
   and add ``quads``, in one transaction.
 - ``named_graphs()``, ``quads(graph)``, ``__len__``, ``close()``.
+- ``export_dump(format, selection, base, path)``: a dump file (``graph.export``), streamed.
 
 Safety: queries given to a store are evaluated as they are; callers that take queries from
 users must check them first (no ``SERVICE``, no ``LOAD``, no foreign ``FROM``).
@@ -42,6 +43,7 @@ from pyoxigraph import (
 )
 
 if TYPE_CHECKING:
+    from graph.export import Dump
     from graph.settings import Settings
 
 Term: TypeAlias = NamedNode | BlankNode | Literal
@@ -66,6 +68,8 @@ class Store(Protocol):
     def replace_graphs(self, prefix: str, quads: Iterable[Quad]) -> None: ...
 
     def named_graphs(self) -> list[NamedNode]: ...
+
+    def export_dump(self, fmt: str, selection: str, base: str, path: Path) -> Dump: ...
 
     def quads(self, graph: NamedNode | None = None) -> Iterator[Quad]: ...
 
@@ -155,6 +159,12 @@ class EmbeddedStore:
 
     def __len__(self) -> int:
         return len(self._store)
+
+    def export_dump(self, fmt: str, selection: str, base: str, path: Path) -> Dump:
+        from graph import export  # noqa: PLC0415 - graph.export imports this module's neighbours
+        from graph.namespaces import Dataset  # noqa: PLC0415
+
+        return export.write(self, fmt, selection, Dataset(base), path)
 
     def close(self) -> None:
         self._store.flush()

@@ -14,11 +14,13 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from pyoxigraph import (
     DefaultGraph,
     NamedNode,
+    Quad,
     QueryBoolean,
     QuerySolutions,
     RdfFormat,
@@ -83,6 +85,16 @@ class DumpJob:
 @dataclass(frozen=True)
 class InfoJob:
     pass
+
+
+@dataclass(frozen=True)
+class ExportJob:
+    """Write a dump file (``graph.export``) from this worker's own handle, streaming."""
+
+    format: str
+    selection: str
+    base: str
+    path: str
 
 
 @dataclass(frozen=True)
@@ -163,6 +175,11 @@ def run(store: Store, job: object) -> object:
         return _drop(store, job)
     if isinstance(job, DumpJob):
         return _dump(store, job)
+    if isinstance(job, ExportJob):
+        from graph import export  # noqa: PLC0415 - only dumps need it
+        from graph.namespaces import Dataset  # noqa: PLC0415
+
+        return export.write(_Quads(store), job.format, job.selection, Dataset(job.base), Path(job.path))
     if isinstance(job, InfoJob):
         return {
             "quads": len(store),
@@ -218,6 +235,19 @@ def _capped(items: Iterable[Triple], limit: int) -> tuple[Iterator[Triple], Any]
             state["truncated"] = True
 
     return generate(), lambda: state["truncated"]
+
+
+class _Quads:
+    """A pyoxigraph store seen as a ``graph.export.QuadSource``."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def named_graphs(self) -> list[NamedNode]:
+        return [g for g in self.store.named_graphs() if isinstance(g, NamedNode)]
+
+    def quads(self, graph: NamedNode | None = None) -> Iterator[Quad]:
+        return iter(self.store.quads_for_pattern(None, None, None, graph))
 
 
 def _graph(iri: str) -> NamedNode | DefaultGraph:

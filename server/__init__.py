@@ -1,7 +1,8 @@
 """The HTTP layer: a Flask app factory with one blueprint per area.
 
 ``create_app(settings)`` opens the store (building the graph when it is empty), registers
-the SPARQL Protocol (/sparql, /update, /health) and the Graph Store Protocol (/store), and
+the SPARQL Protocol (/sparql, /update, /health), the Graph Store Protocol (/store) and the
+exports (/export/, /.well-known/void, /ontology.ttl …), and
 maps every error to HTTP in one place. It never runs Flask's development server:
 ``eurasia-kg serve`` hands the app to waitress.
 """
@@ -13,9 +14,11 @@ import logging
 from flask import Flask
 
 from graph.build import build
+from graph.dumps import Shelf
+from graph.namespaces import Dataset
 from graph.sandbox import open_backend
 from graph.settings import Settings
-from server import errors, graph_store, sparql
+from server import errors, exports, graph_store, sparql
 from server.context import EXTENSION, Context
 
 log = logging.getLogger(__name__)
@@ -34,8 +37,10 @@ def create_app(settings: Settings | None = None, *, build_if_empty: bool = True)
     if build_if_empty and len(store) == 0:
         log.info("the store is empty: building the graph from %s", settings.sources)
         log.info("%s", build(settings, store))
-    app.extensions[EXTENSION] = Context(settings, store)
+    shelf = Shelf(settings.dumps_directory, store, Dataset(settings.base))
+    app.extensions[EXTENSION] = Context(settings, store, shelf)
     app.register_blueprint(sparql.blueprint)
     app.register_blueprint(graph_store.blueprint)
+    app.register_blueprint(exports.blueprint)
     errors.register(app)
     return app

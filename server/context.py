@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from flask import current_app
 
+from graph.dumps import Shelf
 from graph.remote import RemoteStore
 from graph.sandbox import SandboxedStore
 from graph.settings import Settings
@@ -18,6 +19,8 @@ EXTENSION = "eurasia_kg"
 class Context:
     settings: Settings
     store: SandboxedStore | RemoteStore
+    shelf: Shelf
+    version: int = 0  # counts the writes made through this server; dumps are made per version
     _graphs: frozenset[str] | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -31,6 +34,7 @@ class Context:
     def changed(self) -> None:
         with self._lock:
             self._graphs = None
+            self.version += 1
 
     def describe_store(self) -> str:
         return "remote" if self.settings.remote else "embedded"
