@@ -426,16 +426,18 @@ class _SourceEmitter:
             yield Quad(graph, SKOS_NOTE, Literal(claim["note"], language="en"), g)
 
     def _background(self, items: list[Any]) -> Iterator[Quad]:
-        graph = self.ds.graph(f"{self.source.report_id}/background")
-        if items:
-            yield from self._graph_description(graph, "background facts for")
-        for item in items:
+        """One graph per background item (``R/background``, ``R/background-2`` ...), so that
+        every fact keeps the source it comes from."""
+        for number, item in enumerate(items, start=1):
             if not isinstance(item, Mapping) or not isinstance(item.get("source"), str):
                 self.error(
                     getattr(item, "line", None),
                     "a background item needs 'source' (the public source of its facts) and 'facts'",
                 )
                 continue
+            suffix = "" if number == 1 else f"-{number}"
+            graph = self.ds.graph(f"{self.source.report_id}/background{suffix}")
+            yield from self._graph_description(graph, "background facts for")
             yield Quad(graph, self.kgo("background"), Literal(item["source"]), self.provenance)
             yield from self._facts(item.get("facts"), graph)
 

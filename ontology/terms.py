@@ -131,6 +131,8 @@ DATATYPE_PROPERTIES = (
     "endValue",
     "growthRate",
     "issueNumber",
+    "latitude",
+    "longitude",
     "position",
     "printedAs",
     "signedOn",

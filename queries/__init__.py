@@ -127,6 +127,25 @@ class NamedQuery:
         header = "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in dataset.prefixes().items())
         return header + self.text
 
+    def as_json(self, dataset: Dataset) -> dict[str, object]:
+        """The query as the query page and /queries/ show it."""
+        return {
+            "name": self.name,
+            "title": self.title,
+            "description": self.description,
+            "sparql": self.sparql(dataset),
+            "parameters": [
+                {
+                    "name": p.name,
+                    "kind": p.kind,
+                    "required": p.required,
+                    "description": p.description,
+                    "example": p.example,
+                }
+                for p in self.parameters
+            ],
+        }
+
     def bindings(self, values: Mapping[str, str], dataset: Dataset) -> dict[str, Term]:
         """Typed bindings for the given parameter values. Raises QueryError for an unknown or
         missing parameter, or a value of the wrong kind."""

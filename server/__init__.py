@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask
+from flask import Flask, Response
 
 from graph.build import build
 from graph.dumps import Shelf
 from graph.namespaces import Dataset
 from graph.sandbox import open_backend
 from graph.settings import Settings
-from server import errors, exports, graph_store, sparql
+from server import browse, display, errors, exports, graph_store, named, sparql
 from server.context import EXTENSION, Context
 
 log = logging.getLogger(__name__)
@@ -42,5 +42,31 @@ def create_app(settings: Settings | None = None, *, build_if_empty: bool = True)
     app.register_blueprint(sparql.blueprint)
     app.register_blueprint(graph_store.blueprint)
     app.register_blueprint(exports.blueprint)
+    app.register_blueprint(browse.blueprint)
+    app.register_blueprint(named.blueprint)
     errors.register(app)
+    dataset = Dataset(settings.base)
+    app.jinja_env.globals.update(
+        href=lambda iri: display.href(iri, dataset),
+        show=display.value,
+        when=display.when,
+        precision=display.precision,
+        alternate=browse.alternate_link,
+    )
+    app.after_request(security_headers)
     return app
+
+
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; "
+    "base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)
+
+
+def security_headers(response: Response) -> Response:
+    """A Content-Security-Policy on every page: nothing runs or loads from elsewhere."""
+    if response.mimetype == "text/html":
+        response.headers["Content-Security-Policy"] = CSP
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "same-origin"
+    return response

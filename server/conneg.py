@@ -45,6 +45,8 @@ DATASETS = tuple(f for f in GRAPHS if f.name in {"trig", "nquads"}) + tuple(
     f for f in GRAPHS if f.name not in {"trig", "nquads"}
 )
 HTML = Format("html", "text/html", ("application/xhtml+xml",))
+JSON = Format("json", "application/json")
+GRAPHS_BY_NAME = {f.name: f for f in GRAPHS}
 
 PYOXIGRAPH_RESULTS = {
     "json": QueryResultsFormat.JSON,

@@ -8,8 +8,10 @@ from dataclasses import dataclass, field
 from flask import current_app
 
 from graph.dumps import Shelf
+from graph.namespaces import Dataset
 from graph.remote import RemoteStore
 from graph.sandbox import SandboxedStore
+from graph.search import Index
 from graph.settings import Settings
 
 EXTENSION = "eurasia_kg"
@@ -22,6 +24,7 @@ class Context:
     shelf: Shelf
     version: int = 0  # counts the writes made through this server; dumps are made per version
     _graphs: frozenset[str] | None = field(default=None, repr=False)
+    _index: tuple[int, Index] | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def graph_names(self) -> frozenset[str]:
@@ -30,6 +33,13 @@ class Context:
             if self._graphs is None:
                 self._graphs = frozenset(self.store.info()["graphs"])
             return self._graphs
+
+    def search_index(self) -> Index:
+        """The search index, built again after a write through this server."""
+        with self._lock:
+            if self._index is None or self._index[0] != self.version:
+                self._index = (self.version, Index.of(self.store, Dataset(self.settings.base)))
+            return self._index[1]
 
     def changed(self) -> None:
         with self._lock:

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from flask import Request, Response, render_template
 
+import queries
+from graph.namespaces import Dataset
 from server import conneg
 from server.context import context
 from server.errors import not_acceptable
@@ -57,7 +59,11 @@ def respond(request: Request) -> Response:
     if chosen is None:
         raise not_acceptable([f.media_type for f in offers])
     if chosen is conneg.HTML:
-        page = render_template("query.html", endpoint=request.base_url, example=EXAMPLE)
+        dataset = Dataset(settings.base)
+        catalogue = [q.as_json(dataset) for q in queries.catalogue().values()]
+        page = render_template(
+            "query.html", endpoint=request.base_url, example=EXAMPLE, catalogue=catalogue, base=settings.base
+        )
         response = Response(page, content_type="text/html; charset=utf-8")
         response.vary.add("Accept")
         return response

@@ -71,7 +71,7 @@ def test_construct_as_rdf(env, fmt) -> None:
     done = run(env, "query", "describe-entity", "--entity", "chabahar", "--format", fmt)
     graph = rdflib.Graph().parse(data=done.stdout, format={"turtle": "turtle", "ntriples": "nt"}[fmt])
     labels = {str(o) for o in graph.objects(None, rdflib.RDFS.label)}
-    assert labels == {"Chabahar"} and len(graph) == 4
+    assert labels == {"Chabahar"} and len(graph) == 6  # with its coordinates (background)
 
 
 def test_query_file_and_stdin(env, tmp_path: Path) -> None:

@@ -67,7 +67,7 @@ def test_sparqlwrapper_construct_into_rdflib(live_server: LiveServer) -> None:
     assert graph.value(rdflib.URIRef(ID + "chabahar"), rdflib.RDFS.label) == rdflib.Literal(
         "Chabahar", lang="en"
     )
-    assert len(graph) == 4
+    assert len(graph) == 6  # type, label, country, mention, and the coordinates
 
 
 def test_rdflib_sparqlstore(live_server: LiveServer) -> None:

@@ -44,7 +44,7 @@ def test_curl_lines_run_as_printed(readme_server) -> None:
     select, construct, put, drop = curl_lines()
     assert run(select).splitlines() == ["state", "Afghanistan", "China", "France"]
     graph = rdflib.Graph().parse(data=run(construct), format="turtle")
-    assert len(graph) == 4
+    assert len(graph) == 6  # type, label, country, mention, and the coordinates
     run(put)
     ask = (
         "curl -sf -H 'Accept: application/sparql-results+json' --data-urlencode "

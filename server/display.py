@@ -1,0 +1,98 @@
+"""How values read on a page: dates at their precision, numbers with their unit, durations
+in words, and links that stay inside the browser."""
+
+from __future__ import annotations
+
+import datetime
+import re
+from urllib.parse import quote
+
+from pyoxigraph import Literal, NamedNode
+
+from graph.namespaces import XSD, Dataset
+
+_DURATION = re.compile(r"P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?$")
+_UNITS = ("year", "month", "week", "day")
+
+
+def href(iri: str, dataset: Dataset) -> str:
+    """Where the browser shows ``iri``: /id/… and /graph/… for the dataset's own IRIs, the
+    ontology page for its terms, /resource?uri=… for anything else."""
+    for space in ("id/", "graph/"):
+        if iri.startswith(dataset.base + space):
+            return "/" + space + quote(iri[len(dataset.base) + len(space) :], safe="/-_.~")
+    if iri.startswith(dataset.vocabulary) or iri == dataset.ontology_iri:
+        return "/resource?uri=" + quote(iri, safe="")
+    return "/resource?uri=" + quote(iri, safe="")
+
+
+def when(lexical: str) -> str:
+    """A date as precise as it was given: "2021-02" -> "February 2021";
+    "2021-04-05/2021-04-08" -> "5 April 2021 – 8 April 2021".
+
+    >>> when("2021-02"), when("1998"), when("2021-04-06")
+    ('February 2021', '1998', '6 April 2021')
+    """
+    if "/" in lexical:
+        start, end = lexical.split("/", 1)
+        return f"{when(start)} – {when(end)}" if end else when(start)
+    parts = lexical.split("-")
+    try:
+        if len(parts) == 3:
+            day = datetime.date.fromisoformat(lexical)
+            return f"{day.day} {day:%B %Y}"
+        if len(parts) == 2:
+            return f"{datetime.date(int(parts[0]), int(parts[1]), 1):%B %Y}"
+    except ValueError:
+        pass
+    return lexical
+
+
+def duration(lexical: str) -> str:
+    """ "P6M" -> "6 months"; other forms as written."""
+    match = _DURATION.match(lexical)
+    if not match or not any(match.groups()):
+        return lexical
+    words = [
+        f"{n} {unit}{'s' if int(n) != 1 else ''}" for n, unit in zip(match.groups(), _UNITS, strict=True) if n
+    ]
+    return ", ".join(words)
+
+
+def number(lexical: str, unit: str | None = None) -> str:
+    """ "579000000" with unit "US dollar" -> "579,000,000 US dollars"."""
+    try:
+        value = float(lexical)
+    except ValueError:
+        return lexical
+    text = f"{int(value):,}" if value.is_integer() else f"{value:,}"
+    if not unit:
+        return text
+    if unit == "percent":
+        return f"{text} %"
+    return f"{text} {unit}{'s' if value != 1 else ''}"
+
+
+def value(term: object, unit: str | None = None) -> str:
+    """A literal's text for a page."""
+    if not isinstance(term, Literal):
+        return term.value if isinstance(term, NamedNode) else str(term)
+    datatype = term.datatype.value if term.datatype else ""
+    if datatype in {XSD + "date", XSD + "gYearMonth", XSD + "gYear"}:
+        return when(term.value)
+    if datatype == XSD + "duration":
+        return duration(term.value)
+    if datatype == XSD + "boolean":
+        return "yes" if term.value in {"true", "1"} else "no"
+    if datatype in {XSD + "decimal", XSD + "integer", XSD + "positiveInteger", XSD + "nonNegativeInteger"}:
+        return number(term.value, unit)
+    return term.value
+
+
+def precision(term: object) -> str | None:
+    """ "day", "month" or "year" for a date literal; None otherwise."""
+    if isinstance(term, Literal) and term.datatype is not None:
+        return {XSD + "date": "day", XSD + "gYearMonth": "month", XSD + "gYear": "year"}.get(
+            term.datatype.value
+        )
+    return None

@@ -1,0 +1,212 @@
+"""What each page shows besides the description itself: the overview of the home page, the
+ontology's terms, and the pictures (map, timeline, neighbourhood), from the browser queries
+and the SVG renderers in ``server.pictures``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from itertools import groupby
+from typing import Any
+
+from flask import Response
+from pyoxigraph import NamedNode, serialize
+
+from graph.describe import View, select
+from graph.namespaces import OWL, RDF, RDFS, Dataset
+from graph.store import Store
+from ontology import ontology_triples
+from server import conneg, display, pictures
+
+PAGE = 25
+MAP_WEST = 40.0  # the map shows Iran, Central Asia and their neighbours
+ENTRY_CLASSES = ("State", "Corridor", "Visit", "NewsOutlet", "Agreement", "Tour")
+PLACE_KINDS = {"State", "City", "Port", "BorderCrossing", "Corridor", "Region", "Sea"}
+
+
+def overview(store: Store, dataset: Dataset) -> dict[str, Any]:
+    """The home page: the reports, the counts by class, entry points, the map and timeline."""
+    counts = [
+        (r["class"].value, r["label"].value, int(r["count"].value))
+        for r in select(store, "overview", dataset)
+    ]
+    entry_points = {}
+    for name in ENTRY_CLASSES:
+        rows = select(store, "instances", dataset, **{"class": dataset.term(name)})
+        entry_points[name] = [(r["thing"].value, r["label"].value) for r in rows if r["label"] is not None]
+    reports = [
+        (r["thing"].value, r["label"].value if r["label"] else r["thing"].value)
+        for r in select(store, "instances", dataset, **{"class": dataset.term("Report")})
+    ]
+    titles = {
+        r["entity"].value: r["value"].value
+        for iri, _ in reports
+        for r in select(store, "about", dataset, entity=NamedNode(iri))
+        if r["property"] is not None
+    }
+    return {
+        "counts": counts,
+        "entry_points": entry_points,
+        "reports": [(iri, titles.get(iri, label)) for iri, label in reports],
+        "map_svg": map_svg(store, dataset),
+        "timeline_svg": timeline_svg(store, dataset),
+    }
+
+
+def map_svg(store: Store, dataset: Dataset, highlight: str | None = None) -> str:
+    places, off_map = [], []
+    for row in select(store, "places", dataset):
+        if float(row["lon"].value) < MAP_WEST:  # Vienna: far from the region the map is about
+            off_map.append(row["label"].value)
+            continue
+        capital = row["capital"] is not None and row["capital"].value == "true"
+        kind = "capital" if row["kind"].value == "city" and capital else row["kind"].value
+        places.append(
+            pictures.MapPlace(
+                row["place"].value,
+                row["label"].value,
+                kind,
+                float(row["lat"].value),
+                float(row["lon"].value),
+                display.href(row["place"].value, dataset),
+            )
+        )
+    corridors = []
+    rows = select(store, "corridors", dataset)
+    for (iri, label, modality), group in groupby(
+        rows, lambda r: (r["corridor"].value, r["label"].value, r["modality"].value)
+    ):
+        members = list(group)
+        points = tuple(dict.fromkeys((float(r["lat"].value), float(r["lon"].value)) for r in members))
+        mode = members[0]["mode"].value if members[0]["mode"] is not None else None
+        if len(points) > 1:
+            corridors.append(
+                pictures.MapCorridor(iri, label, points, mode, modality, display.href(iri, dataset))
+            )
+    note = "Coordinates from GeoNames and Wikipedia, not from the reports"
+    if off_map:
+        note += f"; off the map: {', '.join(off_map)}"
+    return pictures.map_svg(places, corridors, "Corridors, ports, crossings and capitals", note, highlight)
+
+
+def timeline_svg(
+    store: Store, dataset: Dataset, only: set[str] | None = None, highlight: str | None = None
+) -> str:
+    events = []
+    for row in select(store, "timeline", dataset):
+        iri = row["event"].value
+        if only is not None and iri not in only:
+            continue
+        start = (row["date"] or row["start"]).value
+        end = row["end"].value if row["date"] is None and row["end"] is not None else None
+        modality = (
+            "forecast" if row["modality"] is not None and row["modality"].value == "forecast" else "reported"
+        )
+        events.append(
+            pictures.TimelineEvent(
+                iri, row["label"].value, start, end, row["kind"].value, modality, display.href(iri, dataset)
+            )
+        )
+    if not events:
+        return ""
+    return pictures.timeline_svg(events, title="Timeline of events, 1998 to June 2021", highlight=highlight)
+
+
+def neighbourhood_svg(view: View, dataset: Dataset) -> str:
+    center = pictures.GraphNode(view.iri, view.label, "center", display.href(view.iri, dataset))
+    nodes: dict[str, pictures.GraphNode] = {}
+    edges = []
+    for group in [*view.outgoing, *view.incoming]:
+        for statement in group.statements:
+            if not isinstance(statement.value, NamedNode) or statement.label is None:
+                continue
+            other = statement.value.value
+            nodes.setdefault(
+                other, pictures.GraphNode(other, statement.label, "entity", display.href(other, dataset))
+            )
+            source, target = (view.iri, other) if group.direction == "out" else (other, view.iri)
+            edges.append(pictures.GraphEdge(source, target, group.label))
+    if not nodes:
+        return ""
+    return pictures.neighbourhood_svg(center, list(nodes.values()), edges, f"{view.label} and its neighbours")
+
+
+def page_for(
+    store: Store, dataset: Dataset, view: View, args: Mapping[str, str]
+) -> tuple[str, dict[str, Any]]:
+    """The template for ``view`` and what it needs besides: the term page for the ontology's
+    classes and properties, the entity page for everything else."""
+    type_names = {t.iri.removeprefix(dataset.vocabulary) for t in view.types}
+    if view.iri.startswith(dataset.vocabulary):
+        return "term.html", term_page(store, dataset, view)
+    extra: dict[str, Any] = {
+        "paged": _paged(view, args),
+        "neighbourhood_svg": neighbourhood_svg(view, dataset),
+    }
+    if type_names & PLACE_KINDS:
+        extra["map_svg"] = map_svg(store, dataset, highlight=view.iri)
+    events = {e.iri for e in view.events} | (
+        {view.iri} if any(t.iri.endswith("#Event") for t in view.types) else set()
+    )
+    extra["timeline_svg"] = (
+        timeline_svg(store, dataset, only=events | {view.iri}, highlight=view.iri) if events else ""
+    )
+    return "entity.html", extra
+
+
+def _paged(view: View, args: Mapping[str, str]) -> dict[tuple[str, str], int]:
+    """How many statements to show per (direction, property): PAGE, or all when asked."""
+    shown = {}
+    for group in [*view.outgoing, *view.incoming]:
+        wanted = args.get("all") == f"{group.direction}:{group.property}"
+        shown[(group.direction, group.property)] = len(group.statements) if wanted else PAGE
+    return shown
+
+
+def term_page(store: Store, dataset: Dataset, view: View) -> dict[str, Any]:
+    rows = select(store, "term", dataset, term=NamedNode(view.iri))
+    relations: dict[str, list[tuple[str, str]]] = {}
+    for row in rows:
+        other = row["other"]
+        label = (
+            row["otherLabel"].value if row["otherLabel"] is not None else getattr(other, "value", str(other))
+        )
+        relations.setdefault(row["relation"].value, []).append((getattr(other, "value", ""), label))
+    instances = [
+        (r["thing"].value, r["label"].value if r["label"] is not None else r["thing"].value)
+        for r in select(store, "instances", dataset, **{"class": NamedNode(view.iri)})
+    ]
+    is_class = any(iri == OWL + "Class" for iri, _ in relations.get(RDF + "type", []))
+    return {
+        "relations": relations,
+        "instances": instances if is_class else [],
+        "is_class": is_class,
+        "names": {
+            "subclass": dataset.vocabulary + "subClass",
+            "subproperty": dataset.vocabulary + "subProperty",
+            "superclass": RDFS + "subClassOf",
+            "superproperty": RDFS + "subPropertyOf",
+        },
+    }
+
+
+def ontology_terms(store: Store, dataset: Dataset) -> dict[str, Any]:
+    rows = select(store, "terms", dataset)
+    kinds = {
+        OWL + "Class": "Classes",
+        OWL + "ObjectProperty": "Relations",
+        OWL + "DatatypeProperty": "Values",
+        OWL + "AnnotationProperty": "Annotations",
+        RDFS + "Datatype": "Datatypes",
+    }
+    sections: dict[str, list[tuple[str, str, str]]] = {name: [] for name in kinds.values()}
+    for row in rows:
+        definition = row["definition"].value if row["definition"] is not None else ""
+        sections[kinds[row["kind"].value]].append((row["term"].value, row["label"].value, definition))
+    return {"sections": sections, "ontology_iri": dataset.ontology_iri}
+
+
+def ontology_rdf(dataset: Dataset, chosen: conneg.Format) -> Response:
+    body = serialize(
+        ontology_triples(dataset.base), format=conneg.PYOXIGRAPH_RDF[chosen.name], prefixes=dataset.prefixes()
+    )
+    return Response(body, content_type=f"{chosen.media_type}; charset=utf-8")
