@@ -225,10 +225,14 @@ class _SourceEmitter:
         body = Mapping({k: v for k, v in report.items() if k not in {"id", "text"}})
         body.line, body.key_lines = report.line, report.key_lines
         yield from self._properties(self.report, body, g)
+        if isinstance(report.get("title"), str) and "label" not in report:
+            yield Quad(self.report, RDFS_LABEL, Literal(report["title"], language="en"), g)
         text = self.source.text
         for sentence in text.sentences if text else []:
             node = self._sentence(sentence.position)
             yield Quad(node, RDF_TYPE, self.kgo("Sentence"), g)
+            label = f"sentence {sentence.position} of {self.source.report_id}"
+            yield Quad(node, RDFS_LABEL, Literal(label, language="en"), g)
             yield Quad(node, self.kgo("inReport"), self.report, g)
             yield Quad(node, self.kgo("text"), Literal(sentence.text, language="en"), g)
             for name, value in (
@@ -252,6 +256,10 @@ class _SourceEmitter:
                 continue
             yield Quad(node, RDF_TYPE, self.kgo("Citation"), self.provenance)
             yield Quad(node, self.kgo("inReport"), self.report, self.provenance)
+            if isinstance(body, Mapping) and isinstance(body.get("printedAs"), str):
+                yield Quad(
+                    node, RDFS_LABEL, Literal(f"({body['printedAs']})", language="en"), self.provenance
+                )
             yield from self._properties(node, body, self.provenance)
 
     def _graph_description(self, graph: NamedNode, what: str) -> Iterator[Quad]:
