@@ -119,8 +119,9 @@ class View:
     label_found: bool = False
 
 
-def describe(store: Store, dataset: Dataset, iri: str) -> View:
-    """Everything the entity page shows of ``iri``."""
+def describe(store: Store, dataset: Dataset, iri: str, events: EventIndex | None = None) -> View:
+    """Everything the entity page shows of ``iri``. ``events`` may be kept from an earlier
+    call while the store does not change."""
     entity = NamedNode(iri)
     names, types = _about(store, dataset, entity)
     outgoing, incoming, same_as = _statements(store, dataset, entity)
@@ -135,7 +136,7 @@ def describe(store: Store, dataset: Dataset, iri: str) -> View:
         types=types,
         outgoing=outgoing,
         incoming=incoming,
-        events=_events(store, dataset, entity),
+        events=(events or EventIndex(store, dataset)).of(iri),
         mentions=[
             Mention(r["sentence"].value, int(r["position"].value), r["text"].value, r["report"].value)
             for r in select(store, "mentions", dataset, entity=entity)
@@ -228,16 +229,22 @@ def _graph_kind(graph: str, row: dict[str, Any], dataset: Dataset) -> str:
     return "other"
 
 
-def _events(store: Store, dataset: Dataset, entity: NamedNode) -> list[EventRef]:
-    events: OrderedDict[str, EventRef] = OrderedDict()
-    for row in select(store, "events", dataset, entity=entity):
-        iri = row["event"].value
-        when = _when(row)
-        event = events.setdefault(iri, EventRef(iri, row["label"].value, row["kind"].value, when, []))
-        role = row["role"].value
-        if role not in event.roles:
-            event.roles.append(role)
-    return list(events.values())
+class EventIndex:
+    """The events of every entity, from one query; kept until the store changes."""
+
+    def __init__(self, store: Store, dataset: Dataset) -> None:
+        self.by_entity: dict[str, OrderedDict[str, EventRef]] = {}
+        for row in select(store, "participation", dataset):
+            events = self.by_entity.setdefault(row["entity"].value, OrderedDict())
+            iri = row["event"].value
+            found = EventRef(iri, row["label"].value, row["kind"].value, _when(row), [])
+            event = events.setdefault(iri, found)
+            if row["role"].value not in event.roles:
+                event.roles.append(row["role"].value)
+
+    def of(self, iri: str) -> list[EventRef]:
+        """The events ``iri`` takes part in, in time order (undated ones last)."""
+        return list(self.by_entity.get(iri, {}).values())
 
 
 def _when(row: dict[str, Any]) -> str:

@@ -35,9 +35,7 @@ OFFERS = (conneg.HTML, *conneg.GRAPHS)
 
 @blueprint.route("/")
 def home() -> str:
-    kg = context()
-    dataset = Dataset(kg.settings.base)
-    return render_template("home.html", **figures.overview(kg.store, dataset))
+    return render_template("home.html", **figures.overview(context()))
 
 
 @blueprint.route("/id/<path:slug>")
@@ -111,10 +109,11 @@ def show(iri: str, forced: str | None, path: str) -> Response:
     if iri == dataset.ontology_iri and chosen is not conneg.HTML:
         return _alternates(figures.ontology_rdf(dataset, chosen), path)
     if chosen is conneg.HTML:
-        view = describing.describe(kg.store, dataset, iri)
+        events = kg.memo("events", lambda: describing.EventIndex(kg.store, dataset))
+        view = describing.describe(kg.store, dataset, iri, events)
         if not view.known():
             return _html(render_template("not_found.html", iri=iri), path, status=404)
-        template, extra = figures.page_for(kg.store, dataset, view, request.args)
+        template, extra = figures.page_for(kg, view, request.args)
         return _html(render_template(template, view=view, **extra), path)
     rows = describing.select(kg.store, "quads", dataset, resource=NamedNode(iri))
     quads = [Quad(r["s"], r["p"], r["o"], r["g"] if r["g"] is not None else DefaultGraph()) for r in rows]

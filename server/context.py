@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from flask import current_app
 
@@ -15,6 +17,7 @@ from graph.search import Index
 from graph.settings import Settings
 
 EXTENSION = "eurasia_kg"
+T = TypeVar("T")
 
 
 @dataclass
@@ -24,8 +27,8 @@ class Context:
     shelf: Shelf
     version: int = 0  # counts the writes made through this server; dumps are made per version
     _graphs: frozenset[str] | None = field(default=None, repr=False)
-    _index: tuple[int, Index] | None = field(default=None, repr=False)
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _memo: dict[str, tuple[int, Any]] = field(default_factory=dict, repr=False)
+    _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)  # memo may nest
 
     def graph_names(self) -> frozenset[str]:
         """The store's named graphs, remembered until the next write through this server."""
@@ -34,12 +37,17 @@ class Context:
                 self._graphs = frozenset(self.store.info()["graphs"])
             return self._graphs
 
-    def search_index(self) -> Index:
-        """The search index, built again after a write through this server."""
+    def memo(self, key: str, compute: Callable[[], T]) -> T:
+        """``compute()``, kept until the next write through this server."""
         with self._lock:
-            if self._index is None or self._index[0] != self.version:
-                self._index = (self.version, Index.of(self.store, Dataset(self.settings.base)))
-            return self._index[1]
+            kept = self._memo.get(key)
+            if kept is None or kept[0] != self.version:
+                kept = (self.version, compute())
+                self._memo[key] = kept
+            return kept[1]
+
+    def search_index(self) -> Index:
+        return self.memo("search", lambda: Index.of(self.store, Dataset(self.settings.base)))
 
     def changed(self) -> None:
         with self._lock:

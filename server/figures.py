@@ -16,45 +16,48 @@ from graph.namespaces import OWL, RDF, RDFS, Dataset
 from graph.store import Store
 from ontology import ontology_triples
 from server import conneg, display, pictures
+from server.context import Context
 
 PAGE = 25
+
+
+def kept(kg: Context, name: str) -> list[dict[str, Any]]:
+    """The rows of a browser query that takes no parameters, kept until the store changes."""
+    return kg.memo(name, lambda: select(kg.store, name, Dataset(kg.settings.base)))
+
+
 MAP_WEST = 40.0  # the map shows Iran, Central Asia and their neighbours
 ENTRY_CLASSES = ("State", "Corridor", "Visit", "NewsOutlet", "Agreement", "Tour")
 PLACE_KINDS = {"State", "City", "Port", "BorderCrossing", "Corridor", "Region", "Sea"}
 
 
-def overview(store: Store, dataset: Dataset) -> dict[str, Any]:
-    """The home page: the reports, the counts by class, entry points, the map and timeline."""
-    counts = [
-        (r["class"].value, r["label"].value, int(r["count"].value))
-        for r in select(store, "overview", dataset)
-    ]
+def overview(kg: Context) -> dict[str, Any]:
+    """The home page: the reports (now that they carry their title as label), the counts by
+    class, entry points, the map and the timeline; kept until the store changes."""
+    return kg.memo("overview-page", lambda: _overview(kg))
+
+
+def _overview(kg: Context) -> dict[str, Any]:
+    store, dataset = kg.store, Dataset(kg.settings.base)
+    counts = [(r["class"].value, r["label"].value, int(r["count"].value)) for r in kept(kg, "overview")]
     entry_points = {}
-    for name in ENTRY_CLASSES:
+    for name in [*ENTRY_CLASSES, "Report"]:
         rows = select(store, "instances", dataset, **{"class": dataset.term(name)})
         entry_points[name] = [(r["thing"].value, r["label"].value) for r in rows if r["label"] is not None]
-    reports = [
-        (r["thing"].value, r["label"].value if r["label"] else r["thing"].value)
-        for r in select(store, "instances", dataset, **{"class": dataset.term("Report")})
-    ]
-    titles = {
-        r["entity"].value: r["value"].value
-        for iri, _ in reports
-        for r in select(store, "about", dataset, entity=NamedNode(iri))
-        if r["property"] is not None
-    }
+    reports = entry_points.pop("Report")
     return {
         "counts": counts,
         "entry_points": entry_points,
-        "reports": [(iri, titles.get(iri, label)) for iri, label in reports],
-        "map_svg": map_svg(store, dataset),
-        "timeline_svg": timeline_svg(store, dataset),
+        "reports": reports,
+        "map_svg": map_svg(kg),
+        "timeline_svg": timeline_svg(kg),
     }
 
 
-def map_svg(store: Store, dataset: Dataset, highlight: str | None = None) -> str:
+def map_svg(kg: Context, highlight: str | None = None) -> str:
+    dataset = Dataset(kg.settings.base)
     places, off_map = [], []
-    for row in select(store, "places", dataset):
+    for row in kept(kg, "places"):
         if float(row["lon"].value) < MAP_WEST:  # Vienna: far from the region the map is about
             off_map.append(row["label"].value)
             continue
@@ -71,7 +74,7 @@ def map_svg(store: Store, dataset: Dataset, highlight: str | None = None) -> str
             )
         )
     corridors = []
-    rows = select(store, "corridors", dataset)
+    rows = kept(kg, "corridors")
     for (iri, label, modality), group in groupby(
         rows, lambda r: (r["corridor"].value, r["label"].value, r["modality"].value)
     ):
@@ -88,11 +91,10 @@ def map_svg(store: Store, dataset: Dataset, highlight: str | None = None) -> str
     return pictures.map_svg(places, corridors, "Corridors, ports, crossings and capitals", note, highlight)
 
 
-def timeline_svg(
-    store: Store, dataset: Dataset, only: set[str] | None = None, highlight: str | None = None
-) -> str:
+def timeline_svg(kg: Context, only: set[str] | None = None, highlight: str | None = None) -> str:
+    dataset = Dataset(kg.settings.base)
     events = []
-    for row in select(store, "timeline", dataset):
+    for row in kept(kg, "timeline"):
         iri = row["event"].value
         if only is not None and iri not in only:
             continue
@@ -130,26 +132,26 @@ def neighbourhood_svg(view: View, dataset: Dataset) -> str:
     return pictures.neighbourhood_svg(center, list(nodes.values()), edges, f"{view.label} and its neighbours")
 
 
-def page_for(
-    store: Store, dataset: Dataset, view: View, args: Mapping[str, str]
-) -> tuple[str, dict[str, Any]]:
+def page_for(kg: Context, view: View, args: Mapping[str, str]) -> tuple[str, dict[str, Any]]:
     """The template for ``view`` and what it needs besides: the term page for the ontology's
     classes and properties, the entity page for everything else."""
-    type_names = {t.iri.removeprefix(dataset.vocabulary) for t in view.types}
+    store, dataset = kg.store, Dataset(kg.settings.base)
     if view.iri.startswith(dataset.vocabulary):
         return "term.html", term_page(store, dataset, view)
+    unit = next(
+        (s.label for g in view.outgoing if g.property == dataset.vocabulary + "unit" for s in g.statements),
+        None,
+    )
     extra: dict[str, Any] = {
         "paged": _paged(view, args),
         "neighbourhood_svg": neighbourhood_svg(view, dataset),
+        "unit": unit,
     }
+    type_names = {t.iri.removeprefix(dataset.vocabulary) for t in view.types}
     if type_names & PLACE_KINDS:
-        extra["map_svg"] = map_svg(store, dataset, highlight=view.iri)
-    events = {e.iri for e in view.events} | (
-        {view.iri} if any(t.iri.endswith("#Event") for t in view.types) else set()
-    )
-    extra["timeline_svg"] = (
-        timeline_svg(store, dataset, only=events | {view.iri}, highlight=view.iri) if events else ""
-    )
+        extra["map_svg"] = map_svg(kg, highlight=view.iri)
+    events = {e.iri for e in view.events} | {view.iri}  # the entity itself, when it is a dated event
+    extra["timeline_svg"] = timeline_svg(kg, only=events, highlight=view.iri)
     return "entity.html", extra
 
 
