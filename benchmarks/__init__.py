@@ -1,0 +1,1 @@
+"""Benchmarks: scripts that print figures; no timing assertions live in the tests."""
