@@ -4,11 +4,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages the tests use: Java for HermiT (the build's reasoner), Virtuoso for the
-# remote-store tests against it, rapper to check the dumps. Installed with one apt-get update.
+# remote-store tests against it, rapper to check the dumps, Chromium for the browser tests.
+# Installed with one apt-get update.
 missing=()
 command -v java >/dev/null || missing+=(default-jre-headless)
 command -v virtuoso-t >/dev/null || missing+=(virtuoso-opensource-7)
 command -v rapper >/dev/null || missing+=(raptor2-utils)
+[[ -x /usr/bin/chromium ]] || missing+=(chromium)  # the browser tests drive it with Playwright
 if ((${#missing[@]})); then
   if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
     apt-get update -qq
