@@ -366,7 +366,7 @@ class _SourceEmitter:
             used[position] = used.get(position, 0) + 1
             suffix = f"-{used[position]}" if used[position] > 1 else ""
             graph = self.ds.graph(f"{self.source.report_id}/s{position}{suffix}")
-            yield from self._claim_provenance(claim, graph, position)
+            yield from self._claim_provenance(claim, graph, position, used[position])
             facts = claim.get("facts")
             if not isinstance(facts, Mapping) or not facts:
                 self.error(claim.line, "a claim needs 'facts': a mapping of entity ids to properties")
@@ -408,9 +408,12 @@ class _SourceEmitter:
             )
         return None
 
-    def _claim_provenance(self, claim: Mapping, graph: NamedNode, position: int) -> Iterator[Quad]:
+    def _claim_provenance(
+        self, claim: Mapping, graph: NamedNode, position: int, number: int
+    ) -> Iterator[Quad]:
         g = self.provenance
-        yield from self._graph_description(graph, f"claim of sentence {position} of")
+        which = f"claim {number} of sentence" if number > 1 else "claim of sentence"
+        yield from self._graph_description(graph, f"{which} {position} of")
         yield Quad(graph, RDF_TYPE, self.kgo("Claim"), g)
         yield Quad(graph, self.kgo("statedIn"), self._sentence(position), g)
         modality = claim.get("modality", "reported")

@@ -210,6 +210,7 @@ def _add_provenance(statement: Statement, row: dict[str, Any], dataset: Dataset)
                 row["citation"].value,
                 row["outlet"].value if row["outlet"] is not None else None,
                 row["citedDate"].value if row["citedDate"] is not None else None,
+                row["yearInferred"] is not None and row["yearInferred"].value == "true",
             )
         )
 

@@ -1,7 +1,8 @@
 """The entity graph for tools outside RDF: GraphML (NetworkX, Gephi, yEd) and CSV (pandas,
 Neo4j's admin import).
 
-Nodes are the labelled entities of the dataset (``<base>id/...``) with their label and types;
+Nodes are the labelled entities of the dataset (``<base>id/...``) with their label and types,
+leaving out the provenance layer (reports, sentences, citations), which stays in the RDF;
 edges are the relations between them, each with its property and whether the reasoner
 inferred it. Literal values and the provenance graphs stay in the RDF dumps.
 """
@@ -27,6 +28,7 @@ NODES = """
 SELECT ?entity ?label (GROUP_CONCAT(DISTINCT ?typeName; separator="|") AS ?types) WHERE {
   ?entity rdfs:label ?label ; a ?type .
   FILTER(STRSTARTS(STR(?entity), STR(id:)) && STRSTARTS(STR(?type), STR(kgo:)))
+  FILTER NOT EXISTS { VALUES ?provenance { kgo:Report kgo:Sentence kgo:Citation } ?entity a ?provenance }
   BIND(STRAFTER(STR(?type), STR(kgo:)) AS ?typeName)
 } GROUP BY ?entity ?label ORDER BY ?entity
 """
@@ -55,6 +57,8 @@ class EntityGraph:
         for row in store.query(prefixes + NODES):  # type: ignore[union-attr]
             graph.nodes[row["entity"].value] = {"label": row["label"].value, "types": row["types"].value}
         for row in store.query(prefixes + EDGES):  # type: ignore[union-attr]
+            if row["source"].value not in graph.nodes or row["target"].value not in graph.nodes:
+                continue  # an edge into the provenance layer (reports, sentences, citations)
             edge = (
                 row["source"].value,
                 row["property"].value,

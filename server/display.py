@@ -26,6 +26,18 @@ def href(iri: str, dataset: Dataset) -> str:
     return "/resource?uri=" + quote(iri, safe="")
 
 
+def compact(iri: str, dataset: Dataset) -> str:
+    """A prefixed name for an IRI that has no label: "schema:Country", "owl:Class".
+
+    >>> compact("http://schema.org/Country", Dataset("https://example.org/"))
+    'schema:Country'
+    """
+    for prefix, namespace in sorted(dataset.prefixes().items(), key=lambda item: -len(item[1])):
+        if iri.startswith(namespace) and len(iri) > len(namespace):
+            return f"{prefix}:{iri[len(namespace) :]}"
+    return iri
+
+
 def when(lexical: str) -> str:
     """A date as precise as it was given: "2021-02" -> "February 2021";
     "2021-04-05/2021-04-08" -> "5 April 2021 – 8 April 2021".

@@ -51,6 +51,8 @@ def readable_syntax_error(message: str) -> str:
     match = re.match(r"(?:error )?at (\d+):(\d+): (.*)", message, re.DOTALL)
     if match:
         line, column, rest = match.groups()
+        if len(rest) > 200:  # the parser may list every character class it would have taken
+            rest = rest[:200].rsplit(" ", 1)[0] + " …"
         return f"syntax error at line {line}, column {column}: {rest}"
     return f"syntax error: {message}"
 

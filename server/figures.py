@@ -73,6 +73,8 @@ def map_svg(kg: Context, highlight: str | None = None) -> str:
                 display.href(row["place"].value, dataset),
             )
         )
+    capitals = {(p.lat, p.lon) for p in places if p.kind == "capital"}
+    places = [p for p in places if p.kind != "state" or (p.lat, p.lon) not in capitals]  # the capital says it
     corridors = []
     rows = kept(kg, "corridors")
     for (iri, label, modality), group in groupby(
@@ -170,7 +172,9 @@ def term_page(store: Store, dataset: Dataset, view: View) -> dict[str, Any]:
     for row in rows:
         other = row["other"]
         label = (
-            row["otherLabel"].value if row["otherLabel"] is not None else getattr(other, "value", str(other))
+            row["otherLabel"].value
+            if row["otherLabel"] is not None
+            else display.compact(getattr(other, "value", str(other)), dataset)
         )
         relations.setdefault(row["relation"].value, []).append((getattr(other, "value", ""), label))
     instances = [

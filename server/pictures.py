@@ -494,6 +494,7 @@ GRAPH_SIZE = 880.0
 RING = 210.0  # radius of the circle of neighbours
 MAX_NEIGHBOURS = 24
 NODE_LABEL_LIMIT = 28
+LABEL_AT = 0.66  # where along a spoke, from the centre, its label stands
 EDGE_LABEL_LIMIT = 24
 _PALETTE = ("#1f5f99", "#8b1a1a", "#2e7d32", "#c76b00", "#6a3d9a", "#00838f", "#ad1457", "#5d4037")
 
@@ -555,7 +556,9 @@ def _edge(edge: GraphEdge, spots: dict[str, _Spot], stack: int, marker: str) -> 
     line += f'marker-end="url(#{marker})"/>'
     angle = math.degrees(math.atan2(uy, ux))
     angle = angle - 180 if angle > 90 else angle + 180 if angle < -90 else angle
-    mx, my = (a.x + b.x) / 2, (a.y + b.y) / 2
+    # Spokes crowd near the centre: their labels go two thirds of the way out, where they part.
+    inner, outer = (a, b) if a.r > b.r else (b, a)
+    mx, my = inner.x + (outer.x - inner.x) * LABEL_AT, inner.y + (outer.y - inner.y) * LABEL_AT
     turn = f' transform="rotate({_n(angle)} {_n(mx)} {_n(my)})"'
     label = _text(mx, my - 4 - 12 * stack, _truncate(edge.label, EDGE_LABEL_LIMIT), "middle", 10, turn)
     tooltip = f"{a.node.label} → {edge.label} → {b.node.label}"

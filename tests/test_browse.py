@@ -211,3 +211,10 @@ def test_hostile_literals_are_escaped(server: LiveServer) -> None:
     parsed.feed(html)
     assert parsed.scripts == [] and parsed.handlers == 0
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_provenance_says_when_a_year_was_inferred_and_names_background_sources(server: LiveServer) -> None:
+    tour = call("GET", server.url + "id/zarif-central-asia-tour", Accept="text/html").text
+    assert "cited: IRNA, 5 April 2021 (year inferred)" in tour
+    tehran = call("GET", server.url + "id/tehran", Accept="text/html").text
+    assert "from GeoNames (cities15000, 2013 snapshot)" in tehran and "from Wikidata" in tehran

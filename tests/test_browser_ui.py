@@ -102,7 +102,7 @@ def tab(browser: Browser, server: LiveServer, request: pytest.FixtureRequest) ->
     page = context.new_page()
     name = re.sub(r"[^A-Za-z0-9_.-]+", "-", request.node.name).strip("-")
     tab = Tab(page, server, name)
-    page.on("request", lambda r: tab.requests.append(r.url))
+    context.on("request", lambda r: tab.requests.append(r.url))  # the page's, its workers' and popups
     page.on(
         "console",
         lambda m: tab.errors.append(f"{m.text} ({m.location['url']})") if m.type == "error" else None,
@@ -112,10 +112,6 @@ def tab(browser: Browser, server: LiveServer, request: pytest.FixtureRequest) ->
     page.on("requestfailed", lambda r: tab.errors.append(f"failed: {r.url} {r.failure}"))
     yield tab
     context.close()
-
-
-def heading(page: Page) -> str:
-    return page.locator("main h1").inner_text().strip()
 
 
 def group(page: Page, prop: str, direction: str = "Statements") -> Locator:
@@ -356,26 +352,15 @@ def test_keyboard_skip_link(tab: Tab) -> None:
     tab.assert_clean()
 
 
-NARROW_TABLES = (
-    "the statement tables cannot shrink below their longest words: on /id/iran the "
-    "'Referred to by' table is 376 px wide in a 343 px column (375 px viewport), so the page "
-    "scrolls sideways (scrollWidth 392)"
-)
-WIDE_SELECT = (
-    "the named-question <select> is as wide as its longest option (373 px) at a 375 px viewport, "
-    "so the query page scrolls sideways (scrollWidth 389)"
-)
-
-
 @pytest.mark.parametrize(
     "path",
     [
-        pytest.param("/id/iran", marks=pytest.mark.xfail(strict=True, reason=NARROW_TABLES)),
+        "/id/iran",
         "/",
         "/id/zarif-central-asia-tour",
         "/graph/edm-18-60/s6",
         "/search?q=mazar",
-        pytest.param("/sparql", marks=pytest.mark.xfail(strict=True, reason=WIDE_SELECT)),
+        "/sparql",
     ],
     ids=["iran", "home", "tour", "claim", "search", "query"],
 )
@@ -391,11 +376,6 @@ def test_phone_width(tab: Tab, path: str) -> None:
     tab.assert_clean()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="GET /favicon.ico is a 404 and no page declares an icon (<link rel=icon>), so Chromium "
-    "logs 'Failed to load resource: the server responded with a status of 404' on the pages",
-)
 def test_favicon(tab: Tab) -> None:
     """The browser asks every site for an icon; a missing one is an error in its console."""
     page = tab.page

@@ -8,6 +8,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from server.pictures import (
+    LABEL_AT,
     SVG_NS,
     GraphEdge,
     GraphNode,
@@ -332,15 +333,19 @@ def test_neighbourhood_is_accessible_with_arrows() -> None:
     assert all(g.find(S + "line").get("marker-end") == f"url(#{marker})" for g in drawn)
 
 
-def test_edge_label_sits_at_the_midpoint() -> None:
+def test_edge_label_sits_two_thirds_out_along_the_spoke() -> None:
+    """Near the centre the spokes crowd; their labels stand where they have parted."""
     nodes = neighbours(1)
     root = parse(neighbourhood_svg(IRAN, nodes, [GraphEdge(IRAN.iri, nodes[0].iri, "borders")], "t"))
-    ends = [items(root)[n.iri].find(S + "circle") for n in (IRAN, nodes[0])]
-    mid = [sum(float(c.attrib[k]) for c in ends) / 2 for k in ("cx", "cy")]
+    centre, outer = (items(root)[n.iri].find(S + "circle") for n in (IRAN, nodes[0]))
+    at = [
+        float(centre.attrib[k]) + LABEL_AT * (float(outer.attrib[k]) - float(centre.attrib[k]))
+        for k in ("cx", "cy")
+    ]
     label = next(g for g in root.iter(S + "g") if "edge" in classes(g)).find(S + "text")
     assert label.text == "borders"
-    assert float(label.attrib["x"]) == pytest.approx(mid[0], abs=1)
-    assert float(label.attrib["y"]) == pytest.approx(mid[1], abs=20)
+    assert float(label.attrib["x"]) == pytest.approx(at[0], abs=1)
+    assert float(label.attrib["y"]) == pytest.approx(at[1], abs=20)
 
 
 def test_many_neighbours_are_cut_with_a_note_and_long_labels_truncated() -> None:
