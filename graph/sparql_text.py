@@ -13,9 +13,10 @@ TOKEN = re.compile(
   | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
               |'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")
   | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
-  | (?P<var>[?$][^\s(){}\[\],;.]+)
+  | (?P<var>[?$][\w\u00B7\u00C0-\uFFFF]+)
   | (?P<pname>(?:[A-Za-z\u00C0-\uFFFF][\w\u00B7-\uFFFF.-]*)?:
-              (?:[\w\u00B7-\uFFFF:%.\\-]*[\w\u00B7-\uFFFF:%\\-])?)
+              (?:(?:[\w\u00B7-\uFFFF:.-]|%[0-9A-Fa-f]{2}|\\[_~.\-!$&'()*+,;=/?\#@%])*
+                 (?:[\w\u00B7-\uFFFF:-]|%[0-9A-Fa-f]{2}|\\[_~.\-!$&'()*+,;=/?\#@%]))?)
   | (?P<word>[A-Za-z_][\w-]*)
   | (?P<open>[{(\[])
   | (?P<close>[})\]])
@@ -34,7 +35,9 @@ def unescape(match: re.Match[str]) -> str:
 
 def tokens(text: str) -> Iterator[re.Match[str]]:
     """The tokens of ``text`` without white space and comments; ``match.lastgroup`` is the
-    kind (string, iri, var, pname, word, open, close, other). Codepoint escapes (\\u0041)
+    kind (string, iri, var, pname, word, open, close, other). Local names follow the grammar's
+    PN_LOCAL exactly (``\\#`` and ``%23`` escapes included): a name read shorter than the
+    parser reads it could hide the rest of its line as a comment. Codepoint escapes (\\u0041)
     are undone first, as the SPARQL grammar says."""
     for match in TOKEN.finditer(CODEPOINT.sub(unescape, text)):
         if match.lastgroup not in {"comment", "space"}:

@@ -23,6 +23,22 @@ REFUSED = [
     ("LOAD <http://127.0.0.1:9/data.ttl>", "LOAD"),
     ("LOAD SILENT <file:///etc/passwd> INTO GRAPH <http://example.org/g>", "LOAD"),
     ("SELECT * WHERE " + "{" * 100 + "}" * 100, "nests 100 levels"),
+    # A name with an escaped "#" must not turn the rest of its line into a comment.
+    (
+        "PREFIX ex: <http://example.org/> SELECT * WHERE { ex:a\\#b ?p ?o SERVICE <http://127.0.0.1:9/> {} }",
+        "SERVICE",
+    ),
+    (
+        "PREFIX ex: <http://example.org/> SELECT * WHERE { ex:a%23b ?p ?o SERVICE <http://127.0.0.1:9/> {} }",
+        "SERVICE",
+    ),
+    (
+        'PREFIX ex: <http://example.org/> SELECT * WHERE { ex:a\\\' ?p "x" '
+        "SERVICE <http://127.0.0.1:9/> {} }",
+        "SERVICE",
+    ),
+    ("SELECT * WHERE { ?s ?p ?o } \\ # SERVICE <http://127.0.0.1:9/>", "backslash"),
+    ("SELECT * WHERE { ?x#y\n SERVICE <http://127.0.0.1:9/> {} }", "SERVICE"),
     ("ASK { FILTER(" + "(" * 80 + "1" + ")" * 80 + ") }", "nests"),
 ]
 
