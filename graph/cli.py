@@ -21,6 +21,7 @@ from graph import export
 from graph.build import ValidationError, build, check
 from graph.compiler import BuildError
 from graph.namespaces import Dataset
+from graph.sandbox import StoreError
 from graph.settings import Settings
 from graph.store import Store, StoreBusy, open_store
 from ontology.reasoning import InconsistentError
@@ -103,6 +104,8 @@ def _store(settings: Settings) -> Iterator[Store]:
         raise click.ClickException(f"cannot open the store at {settings.store}: {error}") from None
     try:
         yield store
+    except StoreError as error:
+        raise click.ClickException(f"the store refused: {error}") from None
     finally:
         store.close()
 
@@ -243,7 +246,6 @@ def serve(settings: Settings, host: str, port: int, threads: int) -> None:
 
     import waitress
 
-    from graph.sandbox import StoreError
     from server import create_app
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

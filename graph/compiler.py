@@ -248,12 +248,14 @@ class _SourceEmitter:
 
     def _citations(self, citations: Mapping) -> Iterator[Quad]:
         for slug, _ in _items(citations):
-            self.citations[slug] = self.ds.entity(f"{self.source.report_id}/{slug}")
-        for slug, body in _items(citations):
-            node = self.citations[slug]
-            if not SLUG.fullmatch(slug):
+            if SLUG.fullmatch(slug):
+                self.citations[slug] = self.ds.entity(f"{self.source.report_id}/{slug}")
+            else:
                 self.error(citations.key_lines[slug], _slug_hint(slug))
+        for slug, body in _items(citations):
+            if slug not in self.citations:
                 continue
+            node = self.citations[slug]
             yield Quad(node, RDF_TYPE, self.kgo("Citation"), self.provenance)
             yield Quad(node, self.kgo("inReport"), self.report, self.provenance)
             if isinstance(body, Mapping) and isinstance(body.get("printedAs"), str):

@@ -150,7 +150,11 @@ class _Worker:
             raise StoreUnavailable("the store worker died") from None
 
     def call(self, job: object, timeout: float) -> Any:
-        self.sender.send(job)
+        try:
+            self.sender.send(job)
+        except OSError:  # the process has died: its pipe is broken
+            self.kill()
+            raise StoreUnavailable("a store worker died") from None
         status, payload = self._receive(timeout)
         if status == "ok":
             return payload
@@ -298,7 +302,12 @@ class SandboxedStore:
             if grow:
                 self._live += 1
         if grow:
-            return _Worker(self.path)
+            try:
+                return _Worker(self.path)
+            except OSError:
+                with self._live_lock:
+                    self._live -= 1
+                raise StoreUnavailable("cannot start a store worker") from None
         try:
             return self._idle.get(timeout=self.wait)
         except queue.Empty:
@@ -321,10 +330,10 @@ class SandboxedStore:
         for handle in handles:
             try:
                 handle.close_store()
-            except StoreError:
-                self._retire(handle)
-                continue
-            self._idle.put(handle)
+            except (StoreError, OSError):
+                self._retire(handle)  # a dead worker frees its slot for a new one
+            else:
+                self._idle.put(handle)
 
     def _retire(self, handle: _Worker) -> None:
         if handle.alive:
@@ -366,7 +375,8 @@ class SandboxedStore:
     def query(
         self, sparql: str, *, substitutions: Mapping[str, Term] | None = None, union: bool = True
     ) -> QueryResult:
-        return self.answer(sparql, substitutions=substitutions, union=union).result()
+        # Internal queries (the build, the browser's indexes) must see every row: no cap.
+        return self.answer(sparql, substitutions=substitutions, union=union, limit=sys.maxsize).result()
 
     def update(self, sparql: str, base_iri: str | None = None) -> None:
         self.write(worker.UpdateJob(sparql, base_iri))

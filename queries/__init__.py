@@ -51,7 +51,10 @@ class Parameter:
         """The RDF term for ``value``. Raises QueryError saying what is expected."""
         if self.kind == "entity":
             if value.startswith(dataset.base + "id/"):
-                return NamedNode(value)
+                try:
+                    return NamedNode(value)
+                except ValueError as error:
+                    raise QueryError(f"--{self.name}: {value!r} is not an IRI: {error}") from None
             if not SLUG.fullmatch(value):
                 raise QueryError(
                     f"--{self.name}: {value!r} is not an entity id (e.g. iran, zarif-central-asia-tour)"

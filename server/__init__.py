@@ -34,9 +34,13 @@ def create_app(settings: Settings | None = None, *, build_if_empty: bool = True)
     app = Flask(__name__)
     app.config.update(MAX_CONTENT_LENGTH=settings.max_request_bytes, PROPAGATE_EXCEPTIONS=False)
     store = open_backend(settings)
-    if build_if_empty and len(store) == 0:
-        log.info("the store is empty: building the graph from %s", settings.sources)
-        log.info("%s", build(settings, store))
+    try:
+        if build_if_empty and len(store) == 0:
+            log.info("the store is empty: building the graph from %s", settings.sources)
+            log.info("%s", build(settings, store))
+    except BaseException:
+        store.close()  # stop the workers and release the store's lock
+        raise
     shelf = Shelf(settings.dumps_directory, store, Dataset(settings.base))
     app.extensions[EXTENSION] = Context(settings, store, shelf)
     app.register_blueprint(sparql.blueprint)

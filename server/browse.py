@@ -18,7 +18,7 @@ from graph import describe as describing
 from graph.namespaces import Dataset
 from server import conneg, display, figures
 from server.context import context
-from server.errors import bad_request, not_acceptable
+from server.errors import Problem, bad_request, not_acceptable
 
 blueprint = Blueprint("browse", __name__)
 SUFFIXES = {
@@ -106,6 +106,10 @@ def show(iri: str, forced: str | None, path: str) -> Response:
     kg = context()
     dataset = Dataset(kg.settings.base)
     chosen = conneg.GRAPHS_BY_NAME[forced] if forced else _negotiate(None)
+    try:
+        NamedNode(iri)
+    except ValueError:
+        raise Problem(404, f"{iri!r} is not an IRI, so nothing in the store has it") from None
     if iri == dataset.ontology_iri and chosen is not conneg.HTML:
         return _alternates(figures.ontology_rdf(dataset, chosen), path)
     if chosen is conneg.HTML:

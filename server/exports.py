@@ -19,7 +19,15 @@ from server.context import context
 from server.errors import Problem, not_acceptable
 
 blueprint = Blueprint("exports", __name__)
-ONTOLOGY_FORMATS = {"ttl": RdfFormat.TURTLE, "owl": RdfFormat.RDF_XML, "jsonld": RdfFormat.JSON_LD}
+ONTOLOGY_FORMATS = {
+    "ttl": RdfFormat.TURTLE,
+    "owl": RdfFormat.RDF_XML,
+    "rdf": RdfFormat.RDF_XML,
+    "jsonld": RdfFormat.JSON_LD,
+    "nt": RdfFormat.N_TRIPLES,
+    "trig": RdfFormat.TRIG,
+    "nq": RdfFormat.N_QUADS,
+}
 
 
 @blueprint.route("/export/")

@@ -4,6 +4,7 @@ and the SVG renderers in ``server.pictures``."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from itertools import groupby
 from typing import Any
@@ -18,6 +19,7 @@ from ontology import ontology_triples
 from server import conneg, display, pictures
 from server.context import Context
 
+log = logging.getLogger(__name__)
 PAGE = 25
 
 
@@ -112,7 +114,13 @@ def timeline_svg(kg: Context, only: set[str] | None = None, highlight: str | Non
         )
     if not events:
         return ""
-    return pictures.timeline_svg(events, title="Timeline of events, 1998 to June 2021", highlight=highlight)
+    try:
+        return pictures.timeline_svg(
+            events, title="Timeline of events, 1998 to June 2021", highlight=highlight
+        )
+    except ValueError as error:  # a malformed date written over the protocol: no timeline, not a 500
+        log.warning("timeline left out: %s", error)
+        return ""
 
 
 def neighbourhood_svg(view: View, dataset: Dataset) -> str:

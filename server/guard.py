@@ -69,7 +69,7 @@ def shape(text: str) -> Shape:
         if kind == "other" and value == "\\":
             # Nowhere in SPARQL is a backslash valid outside a string, an IRI or a name's escape;
             # refusing it keeps the tokenizer and the parser from ever reading the text apart.
-            raise GuardError("a backslash outside a string, an IRI or a prefixed name's escape")
+            raise GuardError("syntax error: a backslash outside a string, an IRI or a prefixed name's escape")
         if kind == "open":
             depth += 1
             result.depth = max(result.depth, depth)

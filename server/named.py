@@ -13,6 +13,7 @@ from server import conneg
 from server.context import context
 from server.errors import Problem, bad_request, not_acceptable
 from server.guard import shape
+from server.sparql import TRUNCATED
 
 blueprint = Blueprint("named", __name__)
 MAX_LABELS = 500
@@ -46,6 +47,8 @@ def run(name: str) -> Response:
     body = answer.serialize(results, graphs)
     response = Response(body, content_type=f"{chosen.media_type}; charset=utf-8")
     response.vary.add("Accept")
+    if answer.truncated:
+        response.headers[TRUNCATED] = f"limit={kg.settings.result_limit}"
     return response
 
 

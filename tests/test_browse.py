@@ -218,3 +218,15 @@ def test_provenance_says_when_a_year_was_inferred_and_names_background_sources(s
     assert "cited: IRNA, 5 April 2021 (year inferred)" in tour
     tehran = call("GET", server.url + "id/tehran", Accept="text/html").text
     assert "from GeoNames (cities15000, 2013 snapshot)" in tehran and "from Wikidata" in tehran
+
+
+@pytest.mark.parametrize("path", ["id/a%20b", "graph/x%20y", "id/a%3Eb.ttl"])
+def test_a_path_that_makes_no_iri_is_a_404(server: LiveServer, path: str) -> None:
+    reply = call("GET", server.url + path, Accept="text/html")
+    assert reply.status == 404 and "Traceback" not in reply.text
+
+
+def test_the_ontology_in_every_form_its_link_header_names(server: LiveServer) -> None:
+    links = call("GET", server.url + "ontology", Accept="text/html").headers["link"]
+    for target in [part.split(">")[0].lstrip("<") for part in links.split(", ")]:
+        assert call("GET", server.url.rstrip("/") + target).status == 200, target

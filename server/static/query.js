@@ -109,10 +109,18 @@
     $("status").textContent = "Running…";
     updateDownloads();
     try {
-      const response = await fetch(request("json"), { headers: { Accept: "application/sparql-results+json" } });
+      // Tables for SELECT and ASK; CONSTRUCT and DESCRIBE answer in Turtle, shown as text.
+      const url = request("json").replace(/([?&])format=json(&|$)/, "$1").replace(/[?&]$/, "");
+      const response = await fetch(url, { headers: { Accept: "application/sparql-results+json, text/turtle;q=0.9" } });
       const text = await response.text();
       if (!response.ok) { throw new Error(text); }
-      await render(JSON.parse(text));
+      if ((response.headers.get("Content-Type") || "").startsWith("text/turtle")) {
+        const pre = document.createElement("pre");
+        pre.textContent = text;
+        $("results").replaceChildren(pre);
+      } else {
+        await render(JSON.parse(text));
+      }
       const cut = response.headers.get("Eurasia-KG-Truncated");
       $("status").textContent = cut ? `Done; the answer was cut at ${cut.replace("limit=", "")} rows.` : "Done.";
     } catch (error) {
