@@ -125,7 +125,7 @@ def describe(store: Store, dataset: Dataset, iri: str, events: EventIndex | None
     entity = NamedNode(iri)
     names, types = _about(store, dataset, entity)
     outgoing, incoming, same_as = _statements(store, dataset, entity)
-    label = (names.get(RDFS + "label") or names.get("http://purl.org/dc/terms/title") or [""])[0]
+    label = (names.get(RDFS + "label") or [""])[0]
     title = next(iter(names.get(dataset.vocabulary + "title", [])), "")
     view = View(
         iri=iri,

@@ -29,7 +29,6 @@ SUFFIXES = {
     "trig": "trig",
     "nq": "nquads",
 }
-PAGE = 25  # statements shown per property before "show all"
 OFFERS = (conneg.HTML, *conneg.GRAPHS)
 
 
@@ -64,7 +63,7 @@ def resource() -> Response:
 def ontology() -> Response:
     kg = context()
     dataset = Dataset(kg.settings.base)
-    chosen = _negotiate(None)
+    chosen = _negotiate()
     if chosen is not conneg.HTML:
         return show(dataset.ontology_iri, chosen.name, "/ontology")
     page = render_template("ontology.html", **figures.ontology_terms(kg.store, dataset))
@@ -105,7 +104,7 @@ def show(iri: str, forced: str | None, path: str) -> Response:
     """The resource ``iri`` as the request wants it: a page, or RDF in a negotiated format."""
     kg = context()
     dataset = Dataset(kg.settings.base)
-    chosen = conneg.GRAPHS_BY_NAME[forced] if forced else _negotiate(None)
+    chosen = conneg.GRAPHS_BY_NAME[forced] if forced else _negotiate()
     try:
         NamedNode(iri)
     except ValueError:
@@ -146,8 +145,8 @@ def _suffix(name: str) -> tuple[str, str | None]:
     return name, None
 
 
-def _negotiate(explicit: str | None) -> conneg.Format:
-    chosen = conneg.negotiate(request.headers.get("Accept"), OFFERS, explicit or request.args.get("format"))
+def _negotiate() -> conneg.Format:
+    chosen = conneg.negotiate(request.headers.get("Accept"), OFFERS, request.args.get("format"))
     if chosen is None:
         raise not_acceptable([f.media_type for f in OFFERS])
     return chosen

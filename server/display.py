@@ -16,13 +16,13 @@ _UNITS = ("year", "month", "week", "day")
 
 
 def href(iri: str, dataset: Dataset) -> str:
-    """Where the browser shows ``iri``: /id/… and /graph/… for the dataset's own IRIs, the
-    ontology page for its terms, /resource?uri=… for anything else."""
+    """Where the browser shows ``iri``: /id/… and /graph/… for the dataset's own IRIs,
+    /ontology for the ontology, /resource?uri=… for anything else (its terms included)."""
     for space in ("id/", "graph/"):
         if iri.startswith(dataset.base + space):
             return "/" + space + quote(iri[len(dataset.base) + len(space) :], safe="/-_.~")
-    if iri.startswith(dataset.vocabulary) or iri == dataset.ontology_iri:
-        return "/resource?uri=" + quote(iri, safe="")
+    if iri == dataset.ontology_iri:
+        return "/ontology"
     return "/resource?uri=" + quote(iri, safe="")
 
 

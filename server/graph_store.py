@@ -20,7 +20,7 @@ from server.context import context
 from server.errors import Problem, bad_request, not_acceptable, unsupported_media_type
 
 blueprint = Blueprint("graph_store", __name__)
-_READABLE = [f.media_type for f in conneg.GRAPHS]
+_READABLE = [f.media_type for f in conneg.GRAPHS if f.name not in {"nquads", "trig"}]
 
 
 def _target() -> tuple[bool, str | None]:
@@ -84,7 +84,7 @@ def _body(base_iri: str) -> tuple[bytes, str]:
     in one transaction. Raises Problem 415 for a type that is not RDF, 400 for invalid RDF."""
     if request.mimetype != "multipart/form-data":
         fmt = RdfFormat.from_media_type(request.mimetype or "")
-        if fmt is None:
+        if fmt is None or fmt.supports_datasets:  # a graph is triples; quads could write other graphs
             raise unsupported_media_type(request.content_type or "", _READABLE)
         return request.get_data(), fmt.media_type
     triples: list[Triple] = []

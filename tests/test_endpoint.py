@@ -399,3 +399,14 @@ def test_a_browser_gets_a_query_form(live_server: LiveServer) -> None:
     reply = call("GET", live_server.sparql, Accept=browser)
     assert reply.status == 200 and reply.headers["content-type"].startswith("text/html")
     assert '<textarea id="query" name="query"' in reply.text
+
+
+def test_graph_store_takes_triples_not_quads(live_server: LiveServer) -> None:
+    """A quad format could write graphs other than the one the request names."""
+    url = f"{live_server.store}?{urllib.parse.urlencode({'graph': 'http://example.org/quads'})}"
+    quads = (
+        "<http://example.org/a> <http://example.org/b> <http://example.org/c> "
+        "<https://w3id.org/eurasia-kg/graph/ontology> ."
+    )
+    reply = call("PUT", url, quads, Content_Type="application/n-quads", **auth(live_server))
+    assert reply.status == 415 and "text/turtle" in reply.text
