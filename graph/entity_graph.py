@@ -10,17 +10,12 @@ inferred it. Literal values and the provenance graphs stay in the RDF dumps.
 from __future__ import annotations
 
 import csv
-import io
-import os
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
 
 import networkx
 
+from graph.files import atomic_file
 from graph.namespaces import Dataset
 from graph.store import Store
 
@@ -86,18 +81,18 @@ class EntityGraph:
 
     def write_graphml(self, path: Path, dataset: Dataset) -> None:
         """Write GraphML to ``path``, atomically."""
-        with _atomic(path) as stream:
+        with atomic_file(path) as stream:
             networkx.write_graphml(self.to_networkx(dataset), stream, named_key_ids=True)
 
     def write_csv(self, directory: Path, dataset: Dataset) -> tuple[Path, Path]:
         """Write ``nodes.csv`` and ``edges.csv`` into ``directory`` (headers in the form Neo4j's
         admin import reads: ``:ID``, ``:LABEL``, ``:START_ID``, ``:END_ID``, ``:TYPE``)."""
         nodes, edges = directory / "nodes.csv", directory / "edges.csv"
-        with _atomic(nodes, text=True) as stream:
+        with atomic_file(nodes, text=True) as stream:
             writer = csv.writer(stream)
             writer.writerow(["iri:ID", "label", ":LABEL"])
             writer.writerows([iri, d["label"], d["types"].replace("|", ";")] for iri, d in self.nodes.items())
-        with _atomic(edges, text=True) as stream:
+        with atomic_file(edges, text=True) as stream:
             writer = csv.writer(stream)
             writer.writerow([":START_ID", ":END_ID", ":TYPE", "property", "inferred:boolean"])
             writer.writerows(
@@ -105,26 +100,3 @@ class EntityGraph:
                 for s, p, t, inferred in self.edges
             )
         return nodes, edges
-
-
-@contextmanager
-def _atomic(path: Path, text: bool = False) -> Iterator[IO]:
-    """A file written under a temporary name and renamed to ``path`` once complete."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        with os.fdopen(handle, "wb") as raw:
-            if text:
-                stream = io.TextIOWrapper(raw, encoding="utf-8", newline="")
-                yield stream
-                stream.flush()
-                stream.detach()
-            else:
-                yield raw
-            raw.flush()
-            os.fsync(raw.fileno())
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise

@@ -12,8 +12,6 @@ name.
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +19,7 @@ from typing import IO, Protocol
 
 from pyoxigraph import NamedNode, Quad, RdfFormat, serialize
 
+from graph.files import atomic_file
 from graph.namespaces import Dataset
 
 SELECTIONS = ("asserted", "inferred", "ontology", "all")
@@ -105,21 +104,12 @@ def write(
     counter = _Counter(progress)
     quads = counter.count(q for g in graphs for q in source.quads(g))
     items: Iterable[object] = quads if rdf_format.supports_datasets else (q.triple for q in quads)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        with os.fdopen(handle, "wb") as raw:
-            digest = _Hashing(raw)
-            digest.write(_header(fmt, selection, dataset).encode("utf-8"))
-            out = _after_xml_declaration(digest, fmt, selection, dataset)
-            serialize(items, out, format=rdf_format, prefixes=_prefixes(dataset, rdf_format))  # type: ignore[arg-type]
-            out.flush()
-            os.fsync(raw.fileno())
-        os.chmod(temporary, 0o644)  # mkstemp makes it private; a dump is for sharing
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    with atomic_file(path) as raw:
+        digest = _Hashing(raw)
+        digest.write(_header(fmt, selection, dataset).encode("utf-8"))
+        out = _after_xml_declaration(digest, fmt, selection, dataset)
+        serialize(items, out, format=rdf_format, prefixes=_prefixes(dataset, rdf_format))  # type: ignore[arg-type]
+        out.flush()
     return Dump(path, fmt, selection, counter.total, path.stat().st_size, digest.hexdigest())
 
 
