@@ -111,6 +111,11 @@ def read_yaml(path: Path) -> Mapping:
         line = mark.line + 1 if mark else None
         column = f", column {mark.column + 1}" if mark else ""
         raise SourceError(path, line, f"YAML syntax: {error.problem}{column}") from None
+    except yaml.reader.ReaderError as error:  # a character YAML does not allow, such as U+0008
+        line = text.count("\n", 0, error.position) + 1
+        raise SourceError(
+            path, line, f"the character U+{error.character:04X} is not allowed in YAML; delete it"
+        ) from None
     if not isinstance(document, Mapping):
         raise SourceError(path, 1, "a source file is a mapping with report, entities and claims")
     return document

@@ -178,6 +178,21 @@ def test_invalid_utf8_names_the_line(workspace, reference_store) -> None:
     assert sorted(map(str, store.quads())) == before
 
 
+def test_a_control_character_names_the_line(workspace, reference_store) -> None:
+    """Found by test_fuzz_sources: YAML's reader error was not turned into a source error."""
+    store, before = reference_store
+    path = workspace.sources / SOURCE
+    data = path.read_bytes().replace(b"Zarif\xe2\x80\x99s tour", b"Zarif\x08s tour", 1)
+    path.write_bytes(data)
+    line = data[: data.index(b"\x08")].count(b"\n") + 1
+    with pytest.raises(BuildError) as raised:
+        build(workspace, store)
+    assert str(raised.value.errors[0]) == (
+        f"{path}:{line}: the character U+0008 is not allowed in YAML; delete it"
+    )
+    assert sorted(map(str, store.quads())) == before
+
+
 def test_missing_report_text_says_which_setting(workspace, reference_store) -> None:
     store, before = reference_store
     shutil.rmtree(workspace.reports)
