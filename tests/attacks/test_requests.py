@@ -160,9 +160,9 @@ def test_no_path_traversal(server: LiveServer, path: str) -> None:
     assert "root:" not in reply.text and "[project]" not in reply.text
 
 
-@pytest.mark.parametrize("output", ["../escape.nt", "sub/../../escape.nt"])
-def test_cli_export_writes_only_where_told(tmp_path: Path, output: str) -> None:
+def test_cli_export_writes_only_where_told(tmp_path: Path) -> None:
     """``eurasia-kg export -o`` writes the file it is given and nothing beside it."""
+    output = "sub/../../escape.nt"
     work = tmp_path / "work"
     work.mkdir()
     (work / "sub").mkdir()

@@ -141,18 +141,17 @@ def audit(html: str) -> Audit:
     return parser
 
 
-@pytest.mark.parametrize("path", PAGES)
-def test_pages_run_no_payload(payloads: LiveServer, path: str) -> None:
-    reply = get(payloads, path, Accept="text/html")
-    assert reply.status in {200, 400, 404}, reply.text
-    if not reply.headers["content-type"].startswith("text/html"):
-        # a refusal is plain text, which no browser may sniff into HTML
-        assert reply.status != 200
-        assert reply.headers["content-type"].startswith("text/plain")
-        assert reply.headers["x-content-type-options"] == "nosniff"
-        return
-    found = audit(reply.text)
-    assert not found.problems
+def test_pages_run_no_payload(payloads: LiveServer) -> None:
+    for path in PAGES:
+        reply = get(payloads, path, Accept="text/html")
+        assert reply.status in {200, 400, 404}, (path, reply.text)
+        if not reply.headers["content-type"].startswith("text/html"):
+            # a refusal is plain text, which no browser may sniff into HTML
+            assert reply.status != 200, path
+            assert reply.headers["content-type"].startswith("text/plain"), path
+            assert reply.headers["x-content-type-options"] == "nosniff", path
+            continue
+        assert audit(reply.text).problems == [], path
 
 
 @pytest.mark.parametrize(
@@ -231,13 +230,18 @@ def chromium() -> Iterator[object]:
         browser.close()
 
 
+SHOWN = PAGES[:9]  # the pages that show payloads
+
+
 def test_no_payload_fires_in_chromium(payloads: LiveServer, chromium: object) -> None:
+    if payloads.backend != "embedded":
+        pytest.skip("the pages come from the same templates on both backends; the parser checks both")
     context = chromium.new_context(base_url=payloads.url)  # type: ignore[attr-defined]
     page = context.new_page()
     dialogs: list[str] = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     try:
-        for path in PAGES:
+        for path in SHOWN:
             page.goto("/" + path)
             page.mouse.move(5, 5)
             page.hover("body")  # onmouseover payloads, had one become an attribute
