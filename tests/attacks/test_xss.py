@@ -81,6 +81,8 @@ PAGES = [
     "ontology",
     "sparql",
     "id/" + urllib.parse.quote(SCRIPT, safe=""),
+    "resource?uri=" + urllib.parse.quote("http://example.org/unknown'onmouseover='window.__xss=9'", safe=""),
+    "search?q=" + urllib.parse.quote(IMG),
 ]
 
 
@@ -162,6 +164,8 @@ def test_pages_run_no_payload(payloads: LiveServer) -> None:
         (f"resource?uri={urllib.parse.quote(QUOTE_IRI, safe='')}", [SCRIPT, QUOTE_IRI]),
         (f"resource?uri={urllib.parse.quote(JS_IRI, safe='')}", [IMG, JS_IRI]),
         ("search?q=script", [SCRIPT]),
+        ("search?q=" + urllib.parse.quote(IMG), [IMG]),
+        (PAGES[-2], ["http://example.org/unknown'onmouseover='window.__xss=9'"]),
         ("", [SCRIPT]),
     ],
 )
