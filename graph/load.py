@@ -16,6 +16,8 @@ from typing import IO, Protocol
 
 from pyoxigraph import NamedNode, RdfFormat, parse
 
+from graph import xml_entities
+
 Progress = Callable[[int], None]  # called with the number of bytes just read
 
 
@@ -75,9 +77,13 @@ def check(file: RdfFile, base_iri: str | None, progress: Progress | None = None)
     count = 0
     try:
         with opened(file, progress) as stream:
-            for _ in parse(stream, format=file.format, base_iri=base_iri):
+            source: IO[bytes] | bytes = stream
+            if file.format == RdfFormat.RDF_XML:  # read whole: entities are checked before expansion
+                source = stream.read()
+                xml_entities.check(source)
+            for _ in parse(source, format=file.format, base_iri=base_iri):
                 count += 1
-    except SyntaxError as error:
+    except (SyntaxError, xml_entities.EntityError) as error:
         raise LoadError(f"{file.path}: {error}") from None
     except (OSError, EOFError) as error:  # gzip damage
         raise LoadError(f"{file.path}: cannot read it: {error}") from None

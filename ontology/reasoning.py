@@ -91,7 +91,7 @@ def _iri(term: object) -> str | None:
 
 def reasoner_input(triples: Iterable[Triple]) -> list[Triple]:
     """The triples a DL reasoner can read: no literals, no datatype definitions or ranges,
-    no owl:sameAs."""
+    no owl:sameAs, and no owl:imports, which owlready2 would fetch from the network."""
     triples = list(triples)
     datatype_things = {
         t.subject
@@ -106,7 +106,7 @@ def reasoner_input(triples: Iterable[Triple]) -> list[Triple]:
         if not isinstance(t.object, Literal)
         and t.subject not in datatype_things
         and t.subject not in dropped_nodes
-        and t.predicate.value != OWL + "sameAs"
+        and t.predicate.value not in {OWL + "sameAs", OWL + "imports"}
         and not (t.predicate.value == RDFS + "range" and t.object in datatype_things)
     ]
 

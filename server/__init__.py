@@ -68,9 +68,10 @@ CSP = (
 
 
 def security_headers(response: Response) -> Response:
-    """A Content-Security-Policy on every page: nothing runs or loads from elsewhere."""
+    """A Content-Security-Policy on every page: nothing runs or loads from elsewhere. No
+    answer may be sniffed into HTML: an error that repeats the request's text stays text."""
+    response.headers["X-Content-Type-Options"] = "nosniff"
     if response.mimetype == "text/html":
         response.headers["Content-Security-Policy"] = CSP
-        response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "same-origin"
     return response

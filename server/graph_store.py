@@ -14,7 +14,7 @@ import uuid
 from flask import Blueprint, Response, request
 from pyoxigraph import RdfFormat, Triple, parse, serialize
 
-from graph import worker
+from graph import worker, xml_entities
 from server import auth, conneg
 from server.context import context
 from server.errors import Problem, bad_request, not_acceptable, unsupported_media_type
@@ -86,7 +86,7 @@ def _body(base_iri: str) -> tuple[bytes, str]:
         fmt = RdfFormat.from_media_type(request.mimetype or "")
         if fmt is None or fmt.supports_datasets:  # a graph is triples; quads could write other graphs
             raise unsupported_media_type(request.content_type or "", _READABLE)
-        return request.get_data(), fmt.media_type
+        return _checked(request.get_data(), fmt), fmt.media_type
     triples: list[Triple] = []
     for part in request.files.values():
         fmt = RdfFormat.from_media_type(part.mimetype or "") or RdfFormat.from_extension(
@@ -95,10 +95,22 @@ def _body(base_iri: str) -> tuple[bytes, str]:
         if fmt is None:
             raise unsupported_media_type(part.content_type or "", _READABLE)
         try:
-            triples.extend(q.triple for q in parse(part.read(), format=fmt, base_iri=base_iri))
+            data = _checked(part.read(), fmt)
+            triples.extend(q.triple for q in parse(data, format=fmt, base_iri=base_iri))
         except SyntaxError as error:
             raise bad_request(f"{part.filename or 'a part'}: {error}") from None
     return serialize(triples, format=RdfFormat.N_TRIPLES) or b"", RdfFormat.N_TRIPLES.media_type
+
+
+def _checked(data: bytes, fmt: RdfFormat) -> bytes:
+    """``data``, once its RDF/XML entity declarations are known to be harmless (no external
+    entities, no expansion bombs: ``graph.xml_entities``). Raises Problem 400."""
+    if fmt == RdfFormat.RDF_XML:
+        try:
+            xml_entities.check(data)
+        except xml_entities.EntityError as error:
+            raise bad_request(str(error)) from None
+    return data
 
 
 @blueprint.route("/store", methods=["DELETE"])
