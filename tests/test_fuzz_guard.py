@@ -9,9 +9,7 @@ fresh pyoxigraph store: whenever that reaches the canary, the guard must have re
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from hypothesis import HealthCheck, event, given, settings
@@ -19,38 +17,13 @@ from hypothesis import strategies as st
 from pyoxigraph import NamedNode, Quad, QueryBoolean, Store
 
 from server.guard import GuardError, check, shape
-
-
-class Canary:
-    """An HTTP server on 127.0.0.1 that only records who called it."""
-
-    def __init__(self) -> None:
-        self.hits: list[str] = []
-        hits = self.hits
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                hits.append(self.path)
-                self.send_response(404)
-                self.end_headers()
-
-            do_POST = do_GET
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.base = f"http://127.0.0.1:{self.server.server_port}/"
+from tests.canary import Canary, canary
 
 
 @pytest.fixture(scope="module")
-def canary() -> Iterator[Canary]:
-    bird = Canary()
-    thread = threading.Thread(target=bird.server.serve_forever, daemon=True)
-    thread.start()
-    yield bird
-    bird.server.shutdown()
-    bird.server.server_close()
+def bird() -> Iterator[Canary]:
+    with canary() as running:
+        yield running
 
 
 def _escaped(text: str) -> str:
@@ -181,13 +154,14 @@ def _refused(text: str) -> bool:
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
-def test_nothing_the_guard_lets_through_reaches_the_network(canary: Canary, data: st.DataObject) -> None:
-    text = data.draw(requests(canary.base), label="request")
+def test_nothing_the_guard_lets_through_reaches_the_network(bird: Canary, data: st.DataObject) -> None:
+    text = data.draw(requests(bird.url), label="request")
     refused = _refused(text)
-    canary.hits.clear()
+    bird.take()
     _run_unguarded(text)
-    event("reached the canary unguarded" if canary.hits else "stayed home unguarded")
-    assert refused or not canary.hits, f"the guard let through a request to {canary.hits}"
+    hits = bird.take()
+    event("reached the canary unguarded" if hits else "stayed home unguarded")
+    assert refused or not hits, f"the guard let through a request to {hits}"
 
 
 @settings(max_examples=100, deadline=None)
@@ -197,8 +171,8 @@ def test_the_words_in_comments_strings_and_iris_are_not_refused(chosen: list[str
     assert not _refused(text), text
 
 
-def test_the_oracle_sees_a_plain_service_call(canary: Canary) -> None:
+def test_the_oracle_sees_a_plain_service_call(bird: Canary) -> None:
     """Without the guard, pyoxigraph really does call out: the property above is not vacuous."""
-    canary.hits.clear()
-    _run_unguarded(f"SELECT * WHERE {{ SERVICE SILENT <{canary.base}x> {{ ?s ?p ?o }} }}")
-    assert canary.hits == ["/x"]
+    bird.take()
+    _run_unguarded(f"SELECT * WHERE {{ SERVICE SILENT <{bird.url}x> {{ ?s ?p ?o }} }}")
+    assert [hit.split()[1] for hit in bird.take()] == ["/x"]
