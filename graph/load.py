@@ -16,6 +16,8 @@ from typing import IO, Protocol
 
 from pyoxigraph import NamedNode, RdfFormat, parse
 
+from graph import admission
+
 Progress = Callable[[int], None]  # called with the number of bytes just read
 
 
@@ -71,13 +73,15 @@ def opened(file: RdfFile, progress: Progress | None = None) -> Iterator[IO[bytes
 def check(file: RdfFile, base_iri: str | None, progress: Progress | None = None) -> int:
     """Parse the whole file without storing it; the number of triples or quads.
 
-    Raises LoadError with the parser's message and position (invalid IRIs included)."""
+    Raises LoadError with the parser's message and position (invalid IRIs included), or with
+    the statement that cannot be served (``graph.admission``)."""
     count = 0
     try:
         with opened(file, progress) as stream:
-            for _ in parse(stream, format=file.format, base_iri=base_iri):
+            quads = parse(stream, format=file.format, base_iri=base_iri)
+            for _ in admission.checked(quads, "statement {}".format):
                 count += 1
-    except SyntaxError as error:
+    except (SyntaxError, admission.Inadmissible) as error:
         raise LoadError(f"{file.path}: {error}") from None
     except (OSError, EOFError) as error:  # gzip damage
         raise LoadError(f"{file.path}: cannot read it: {error}") from None

@@ -86,18 +86,22 @@ def _body(base_iri: str) -> tuple[bytes, str]:
         fmt = RdfFormat.from_media_type(request.mimetype or "")
         if fmt is None or fmt.supports_datasets:  # a graph is triples; quads could write other graphs
             raise unsupported_media_type(request.content_type or "", _READABLE)
+        charset = request.mimetype_params.get("charset", "utf-8").lower()
+        if charset not in {"utf-8", "utf8"}:  # the parsers read UTF-8 only
+            raise Problem(415, f"the body must be UTF-8, not {charset}")
         return request.get_data(), fmt.media_type
     triples: list[Triple] = []
     for part in request.files.values():
         fmt = RdfFormat.from_media_type(part.mimetype or "") or RdfFormat.from_extension(
             (part.filename or "").rsplit(".", 1)[-1]
         )
-        if fmt is None:
+        if fmt is None or fmt.supports_datasets:
             raise unsupported_media_type(part.content_type or "", _READABLE)
         try:
             triples.extend(q.triple for q in parse(part.read(), format=fmt, base_iri=base_iri))
         except SyntaxError as error:
             raise bad_request(f"{part.filename or 'a part'}: {error}") from None
+    # The merged parts are checked for admission where they are written (graph.admission).
     return serialize(triples, format=RdfFormat.N_TRIPLES) or b"", RdfFormat.N_TRIPLES.media_type
 
 
