@@ -339,12 +339,20 @@ def _dump(store: Store, job: DumpJob) -> bytes | None:
 
 def main(argv: list[str]) -> None:
     """``python -m graph.worker PATH``: jobs on stdin, answers on stdout."""
+    import threading
     from multiprocessing.connection import Connection
 
     (path,) = argv
     receiver = Connection(0, writable=False)
     sender = Connection(1, readable=False)
-    serve(path, _Duplex(receiver, sender))
+    # pyoxigraph recurses once per operator of a long chain (a path, 1+1+..., many OPTIONALs):
+    # on the main thread's 8 MiB, some thousands overflow the stack and kill the process. A
+    # thread with a larger stack (reserved, touched only as deep as a job goes) holds far more
+    # than the guard (server.guard) lets through.
+    threading.stack_size(STACK_BYTES)
+    thread = threading.Thread(target=serve, args=(path, _Duplex(receiver, sender)), name="jobs")
+    thread.start()
+    thread.join()
 
 
 class _Duplex:

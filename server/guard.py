@@ -17,6 +17,15 @@ from urllib.parse import urljoin
 from graph import sparql_text
 
 MAX_DEPTH = 64
+# pyoxigraph's parser and evaluator recurse once per operator of a chain (1+1+...,
+# !!!...x, p1/p2/..., OPTIONAL {...} OPTIONAL {...} ...): about 3,000 of them overflow an
+# 8 MiB stack and kill the worker. Workers run jobs on a larger stack (graph.worker); these
+# limits keep every request far below what that stack holds.
+MAX_OPERATORS = 10_000  # outside DATA and VALUES blocks, whose literals may hold - and ^^
+MAX_PREFIX_RUN = 64  # ! - + ^ in a row
+_OPERATORS = {"!", "-", "+", "*", "/", "|", "&", "=", "<", ">", "^", "?"}
+_GROUP_WORDS = {"OPTIONAL", "UNION", "MINUS", "FILTER", "BIND", "GRAPH", "SERVICE", "EXISTS"}
+_PREFIX = {"!", "-", "+", "^"}
 
 _FORMS = {"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"}
 
@@ -35,6 +44,8 @@ class Shape:
     from_graphs: list[str] = field(default_factory=list)
     from_named: list[str] = field(default_factory=list)
     depth: int = 0
+    operators: int = 0  # operators and group keywords outside DATA and VALUES blocks
+    prefix_run: int = 0  # the longest run of ! - + ^ in a row
 
 
 def shape(text: str) -> Shape:
@@ -51,6 +62,9 @@ def shape(text: str) -> Shape:
     base = ""
     tokens = [(m.lastgroup, m.group()) for m in sparql_text.tokens(text)]
     depth = 0
+    data_block: int | None = None  # the depth of the DATA or VALUES block being read
+    data_pending = False  # DATA or VALUES was read; its block starts at the next {
+    run = 0
 
     def target(index: int) -> str | None:
         if index >= len(tokens):
@@ -70,16 +84,26 @@ def shape(text: str) -> Shape:
             # Nowhere in SPARQL is a backslash valid outside a string, an IRI or a name's escape;
             # refusing it keeps the tokenizer and the parser from ever reading the text apart.
             raise GuardError("syntax error: a backslash outside a string, an IRI or a prefixed name's escape")
+        run = run + 1 if value in _PREFIX else 0
+        result.prefix_run = max(result.prefix_run, run)
         if kind == "open":
             depth += 1
             result.depth = max(result.depth, depth)
+            if data_pending and value == "{":
+                data_block, data_pending = depth, False
             continue
         if kind == "close":
+            if depth == data_block:
+                data_block = None
             depth -= 1
             continue
+        if data_block is None and (value in _OPERATORS or value.upper() in _GROUP_WORDS):
+            result.operators += 1
         if kind != "word":
             continue
         word = value.upper()
+        if word in {"DATA", "VALUES"} and data_block is None:
+            data_pending = True
         if word == "PREFIX" and i + 2 < len(tokens) and tokens[i + 2][0] == "iri":
             prefixes[tokens[i + 1][1].rstrip(":")] = target(i + 2) or ""
         elif word == "BASE":
@@ -116,6 +140,17 @@ def check(
 
     if found.depth > MAX_DEPTH:
         raise GuardError(f"the request nests {found.depth} levels deep; at most {MAX_DEPTH} are allowed")
+    if found.prefix_run > MAX_PREFIX_RUN:
+        raise GuardError(
+            f"the request chains {found.prefix_run} prefix operators (! - + ^) in a row; "
+            f"at most {MAX_PREFIX_RUN} are allowed"
+        )
+    if found.operators > MAX_OPERATORS:
+        raise GuardError(
+            f"the request has {found.operators} operators and group keywords (OPTIONAL, UNION, "
+            f"FILTER, BIND, / | && + ...); at most {MAX_OPERATORS} are allowed: split it into "
+            "smaller requests, or give long lists of values in VALUES"
+        )
     for service in found.services:
         if not permitted(service):
             raise GuardError(
