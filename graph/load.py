@@ -81,11 +81,22 @@ def check(file: RdfFile, base_iri: str | None, progress: Progress | None = None)
             quads = parse(stream, format=file.format, base_iri=base_iri)
             for _ in admission.checked(quads, "statement {}".format):
                 count += 1
-    except (SyntaxError, admission.Inadmissible) as error:
+    except SyntaxError as error:
+        raise LoadError(f"{file.path}: {syntax_message(error, count)}") from None
+    except admission.Inadmissible as error:
         raise LoadError(f"{file.path}: {error}") from None
     except (OSError, EOFError) as error:  # gzip damage
         raise LoadError(f"{file.path}: cannot read it: {error}") from None
     return count
+
+
+def syntax_message(error: SyntaxError, statements: int) -> str:
+    """The parser's message, and where it stopped when the message does not say (the RDF/XML
+    and JSON-LD parsers give no line): after how many good statements."""
+    message = str(error)
+    if "line" in message:
+        return message
+    return f"{message} (after statement {statements}; this parser gives no line number)"
 
 
 def load(

@@ -33,7 +33,7 @@ from pyoxigraph import (
 from SPARQLWrapper import POST, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException
 
-from graph import admission, export, sparql_text, worker
+from graph import export, sparql_text, worker
 from graph.export import Dump
 from graph.namespaces import Dataset
 from graph.sandbox import Answer, QuerySyntaxError, QueryTimeout, StoreError, StoreUnavailable
@@ -154,7 +154,6 @@ class RemoteStore:
             self._call(client)
             return None
         if isinstance(job, worker.LoadJob):
-            _admit(job)
             params = {"graph": job.graph} if job.graph else {"default": ""}
             method = "PUT" if job.replace else "POST"
             self._http(method, params, job.data, job.format, timeout)
@@ -258,22 +257,6 @@ class RemoteStore:
 
     def close(self) -> None:
         pass
-
-
-def _admit(job: worker.LoadJob) -> None:
-    """Refuse RDF that does not parse, or holds a term no export could carry, before it is
-    sent (``graph.admission``): the server's own parser may be more lenient."""
-    fmt = RdfFormat.from_media_type(job.format)
-    if fmt is None:
-        raise StoreError(f"cannot read {job.format}")
-    try:
-        admission.check_quads(
-            parse(job.data, format=fmt, base_iri=job.base_iri), "statement {} of the data".format
-        )
-    except SyntaxError as error:
-        raise QuerySyntaxError(str(error)) from None
-    except admission.Inadmissible as error:
-        raise StoreError(str(error)) from None
 
 
 def with_base(sparql: str, base_iri: str | None) -> str:

@@ -14,7 +14,7 @@ import uuid
 from flask import Blueprint, Response, request
 from pyoxigraph import RdfFormat, Triple, parse, serialize
 
-from graph import worker
+from graph import admission, load, worker
 from server import auth, conneg
 from server.context import context
 from server.errors import Problem, bad_request, not_acceptable, unsupported_media_type
@@ -89,6 +89,7 @@ def _body(base_iri: str) -> tuple[bytes, str]:
         charset = request.mimetype_params.get("charset", "utf-8").lower()
         if charset not in {"utf-8", "utf8"}:  # the parsers read UTF-8 only
             raise Problem(415, f"the body must be UTF-8, not {charset}")
+        _admit(request.get_data(), fmt, base_iri)
         return request.get_data(), fmt.media_type
     triples: list[Triple] = []
     for part in request.files.values():
@@ -97,12 +98,25 @@ def _body(base_iri: str) -> tuple[bytes, str]:
         )
         if fmt is None or fmt.supports_datasets:
             raise unsupported_media_type(part.content_type or "", _READABLE)
-        try:
-            triples.extend(q.triple for q in parse(part.read(), format=fmt, base_iri=base_iri))
-        except SyntaxError as error:
-            raise bad_request(f"{part.filename or 'a part'}: {error}") from None
-    # The merged parts are checked for admission where they are written (graph.admission).
+        data = part.read()
+        _admit(data, fmt, base_iri, f"{part.filename or 'a part'}: ")
+        triples.extend(q.triple for q in parse(data, format=fmt, base_iri=base_iri))
     return serialize(triples, format=RdfFormat.N_TRIPLES) or b"", RdfFormat.N_TRIPLES.media_type
+
+
+def _admit(data: bytes, fmt: RdfFormat, base_iri: str, where: str = "") -> None:
+    """Read the RDF through once, before anything is written or any worker stops: raises
+    Problem 400 for invalid RDF (the parser's message and position) and for a term no export
+    or page could carry (``graph.admission``)."""
+    count = 0
+    try:
+        quads = parse(data, format=fmt, base_iri=base_iri)
+        for count, _ in enumerate(admission.checked(quads, "statement {} of the body".format), 1):  # noqa: B007
+            pass
+    except SyntaxError as error:
+        raise bad_request(f"{where}syntax error: {load.syntax_message(error, count)}") from None
+    except admission.Inadmissible as error:
+        raise bad_request(f"{where}{error}; nothing was written") from None
 
 
 @blueprint.route("/store", methods=["DELETE"])

@@ -60,7 +60,8 @@ def shape(text: str) -> Shape:
     result = Shape()
     prefixes: dict[str, str] = {}
     base = ""
-    tokens = [(m.lastgroup, m.group()) for m in sparql_text.tokens(text)]
+    matches = list(sparql_text.tokens(text))
+    tokens = [(m.lastgroup, m.group()) for m in matches]
     depth = 0
     data_block: int | None = None  # the depth of the DATA or VALUES block being read
     data_pending = False  # DATA or VALUES was read; its block starts at the next {
@@ -83,7 +84,12 @@ def shape(text: str) -> Shape:
         if kind == "other" and value == "\\":
             # Nowhere in SPARQL is a backslash valid outside a string, an IRI or a name's escape;
             # refusing it keeps the tokenizer and the parser from ever reading the text apart.
-            raise GuardError("syntax error: a backslash outside a string, an IRI or a prefixed name's escape")
+            read = matches[i].string[: matches[i].start()]  # the text with codepoint escapes undone
+            line, column = read.count("\n") + 1, len(read) - read.rfind("\n")
+            raise GuardError(
+                f"syntax error at line {line}, column {column}: a backslash outside a string, "
+                "an IRI or a prefixed name's escape"
+            )
         run = run + 1 if value in _PREFIX else 0
         result.prefix_run = max(result.prefix_run, run)
         if kind == "open":
