@@ -97,7 +97,7 @@ def term_problem(term: object) -> str | None:
     if isinstance(term, Literal):
         problem = text_problem(term.value)
         if problem:
-            return f'the literal "{_shown(term.value)}": {problem}'
+            return f'the literal "{_around(term.value)}": {problem}'
         if term.language and (problem := language_problem(term.language)):
             return f"the language tag {term.language!r}: {problem}"
         return term_problem(term.datatype)
@@ -133,6 +133,14 @@ def checked(quads: Iterable[Quad], where: Callable[[int], str] = "statement {}".
         if problem:
             raise Inadmissible(f"{where(count)} (subject {_shown(str(quad.subject))}): {problem}")
         yield quad
+
+
+def _around(text: str, width: int = 30) -> str:
+    """The part of ``text`` around its first inadmissible character, for a message."""
+    found = NOT_XML.search(text)
+    start = max(0, found.start() - width) if found else 0
+    end = start + 2 * width + 1
+    return ("…" if start else "") + _shown(text[start:end], 10 * width) + ("…" if end < len(text) else "")
 
 
 def _shown(text: str, most: int = 80) -> str:

@@ -84,7 +84,8 @@ def _body(base_iri: str) -> tuple[bytes, str]:
     in one transaction. Raises Problem 415 for a type that is not RDF, 400 for invalid RDF."""
     if request.mimetype != "multipart/form-data":
         fmt = RdfFormat.from_media_type(request.mimetype or "")
-        if fmt is None or fmt.supports_datasets:  # a graph is triples; quads could write other graphs
+        # A graph is triples: quads could write other graphs, N3 formulas are not RDF.
+        if fmt is None or fmt.media_type not in _READABLE:
             raise unsupported_media_type(request.content_type or "", _READABLE)
         charset = request.mimetype_params.get("charset", "utf-8").lower()
         if charset not in {"utf-8", "utf8"}:  # the parsers read UTF-8 only
@@ -96,7 +97,7 @@ def _body(base_iri: str) -> tuple[bytes, str]:
         fmt = RdfFormat.from_media_type(part.mimetype or "") or RdfFormat.from_extension(
             (part.filename or "").rsplit(".", 1)[-1]
         )
-        if fmt is None or fmt.supports_datasets:
+        if fmt is None or fmt.media_type not in _READABLE:
             raise unsupported_media_type(part.content_type or "", _READABLE)
         data = part.read()
         _admit(data, fmt, base_iri, f"{part.filename or 'a part'}: ")
