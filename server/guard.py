@@ -10,6 +10,7 @@ The parser proper (pyoxigraph) still checks the syntax afterwards.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from urllib.parse import urljoin
@@ -60,12 +61,8 @@ def shape(text: str) -> Shape:
     result = Shape()
     prefixes: dict[str, str] = {}
     base = ""
-    matches = list(sparql_text.tokens(text))
+    matches = _measured(text, result)
     tokens = [(m.lastgroup, m.group()) for m in matches]
-    depth = 0
-    data_block: int | None = None  # the depth of the DATA or VALUES block being read
-    data_pending = False  # DATA or VALUES was read; its block starts at the next {
-    run = 0
 
     def target(index: int) -> str | None:
         if index >= len(tokens):
@@ -90,26 +87,9 @@ def shape(text: str) -> Shape:
                 f"syntax error at line {line}, column {column}: a backslash outside a string, "
                 "an IRI or a prefixed name's escape"
             )
-        run = run + 1 if value in _PREFIX else 0
-        result.prefix_run = max(result.prefix_run, run)
-        if kind == "open":
-            depth += 1
-            result.depth = max(result.depth, depth)
-            if data_pending and value == "{":
-                data_block, data_pending = depth, False
-            continue
-        if kind == "close":
-            if depth == data_block:
-                data_block = None
-            depth -= 1
-            continue
-        if data_block is None and (value in _OPERATORS or value.upper() in _GROUP_WORDS):
-            result.operators += 1
         if kind != "word":
             continue
         word = value.upper()
-        if word in {"DATA", "VALUES"} and data_block is None:
-            data_pending = True
         if word == "PREFIX" and i + 2 < len(tokens) and tokens[i + 2][0] == "iri":
             prefixes[tokens[i + 1][1].rstrip(":")] = target(i + 2) or ""
         elif word == "BASE":
@@ -125,6 +105,36 @@ def shape(text: str) -> Shape:
             if graph:
                 (result.from_named if named else result.from_graphs).append(graph)
     return result
+
+
+def _measured(text: str, result: Shape) -> list[re.Match[str]]:
+    """The tokens of ``text``, and its depth, longest prefix run and operator count in
+    ``result``. Reading stops once a limit is passed: ``check`` refuses the request then, and
+    a 10 MiB bomb of braces costs no more than its first few hundred."""
+    matches = []
+    depth = run = 0
+    data_block: int | None = None  # the depth of the DATA or VALUES block being read
+    data_pending = False  # DATA or VALUES was read; its block starts at the next {
+    for match in sparql_text.tokens(text):
+        matches.append(match)
+        kind, value = match.lastgroup, match.group()
+        run = run + 1 if value in _PREFIX else 0
+        result.prefix_run = max(result.prefix_run, run)
+        if kind == "open":
+            depth += 1
+            result.depth = max(result.depth, depth)
+            if data_pending and value == "{":
+                data_block, data_pending = depth, False
+        elif kind == "close":
+            data_block = None if depth == data_block else data_block
+            depth -= 1
+        elif data_block is None and (value in _OPERATORS or value.upper() in _GROUP_WORDS):
+            result.operators += 1
+        if kind == "word" and value.upper() in {"DATA", "VALUES"} and data_block is None:
+            data_pending = True
+        if result.depth > MAX_DEPTH or result.prefix_run > MAX_PREFIX_RUN or result.operators > MAX_OPERATORS:
+            break
+    return matches
 
 
 def check(
@@ -145,15 +155,18 @@ def check(
         return bool(allowed) and iri.startswith(allowed)
 
     if found.depth > MAX_DEPTH:
-        raise GuardError(f"the request nests {found.depth} levels deep; at most {MAX_DEPTH} are allowed")
+        raise GuardError(
+            f"the request nests more than {MAX_DEPTH} levels deep ((, {{ or [ in one another); "
+            f"at most {MAX_DEPTH} are allowed"
+        )
     if found.prefix_run > MAX_PREFIX_RUN:
         raise GuardError(
-            f"the request chains {found.prefix_run} prefix operators (! - + ^) in a row; "
+            f"the request chains more than {MAX_PREFIX_RUN} prefix operators (! - + ^) in a row; "
             f"at most {MAX_PREFIX_RUN} are allowed"
         )
     if found.operators > MAX_OPERATORS:
         raise GuardError(
-            f"the request has {found.operators} operators and group keywords (OPTIONAL, UNION, "
+            f"the request has more than {MAX_OPERATORS} operators and group keywords (OPTIONAL, UNION, "
             f"FILTER, BIND, / | && + ...); at most {MAX_OPERATORS} are allowed: split it into "
             "smaller requests, or give long lists of values in VALUES"
         )
