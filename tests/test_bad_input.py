@@ -515,7 +515,7 @@ def test_a_long_query_within_the_limits_is_answered(target: Target) -> None:
 def test_long_data_and_values_blocks_are_not_pathological(target: Target) -> None:
     """The operator limit leaves DATA and VALUES blocks alone: their typed and negative
     literals (^^, -) are not chains of operators."""
-    rows = " ".join(f'("{i}"^^<http://www.w3.org/2001/XMLSchema#integer> -{i})' for i in range(3_000))
+    rows = " ".join(f'("{i}"^^<http://www.w3.org/2001/XMLSchema#integer> -{i})' for i in range(5_000))
     query = f"SELECT (COUNT(*) AS ?n) WHERE {{ VALUES (?a ?b) {{ {rows} }} }}"
     answer = w3c.query(target.server.sparql, query.encode())
     assert answer.status == 200, answer.text
