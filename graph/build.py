@@ -17,6 +17,7 @@ from pathlib import Path
 
 from pyoxigraph import Literal, Quad, Triple
 
+from graph import admission
 from graph.compiler import BuildError, Compiler
 from graph.namespaces import RDFS_LABEL, Dataset
 from graph.settings import Settings
@@ -74,6 +75,10 @@ def compile_sources(settings: Settings) -> tuple[list[Triple], list[Quad]]:
     ontology = ontology_triples(settings.base)
     index = OntologyIndex.from_triples(ontology, dataset.vocabulary)
     quads = Compiler(dataset, index, settings.reports).compile(source_files(settings))
+    try:  # e.g. a control character in a report's text: no dump or page could carry it
+        admission.check_quads([*ontology, *quads], "compiled statement {}".format)
+    except admission.Inadmissible as error:
+        raise BuildError([SourceError(settings.sources, None, str(error))]) from None
     return ontology, quads
 
 

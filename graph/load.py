@@ -16,7 +16,7 @@ from typing import IO, Protocol
 
 from pyoxigraph import NamedNode, RdfFormat, parse
 
-from graph import xml_entities
+from graph import admission, xml_entities
 
 Progress = Callable[[int], None]  # called with the number of bytes just read
 
@@ -73,7 +73,8 @@ def opened(file: RdfFile, progress: Progress | None = None) -> Iterator[IO[bytes
 def check(file: RdfFile, base_iri: str | None, progress: Progress | None = None) -> int:
     """Parse the whole file without storing it; the number of triples or quads.
 
-    Raises LoadError with the parser's message and position (invalid IRIs included)."""
+    Raises LoadError with the parser's message and position (invalid IRIs included), or with
+    the statement that cannot be served (``graph.admission``)."""
     count = 0
     try:
         with opened(file, progress) as stream:
@@ -81,13 +82,25 @@ def check(file: RdfFile, base_iri: str | None, progress: Progress | None = None)
             if file.format == RdfFormat.RDF_XML:  # read whole: entities are checked before expansion
                 source = stream.read()
                 xml_entities.check(source)
-            for _ in parse(source, format=file.format, base_iri=base_iri):
+            quads = parse(source, format=file.format, base_iri=base_iri)
+            for _ in admission.checked(quads, "statement {}".format):
                 count += 1
-    except (SyntaxError, xml_entities.EntityError) as error:
+    except SyntaxError as error:
+        raise LoadError(f"{file.path}: {syntax_message(error, count)}") from None
+    except (admission.Inadmissible, xml_entities.EntityError) as error:
         raise LoadError(f"{file.path}: {error}") from None
     except (OSError, EOFError) as error:  # gzip damage
         raise LoadError(f"{file.path}: cannot read it: {error}") from None
     return count
+
+
+def syntax_message(error: SyntaxError, statements: int) -> str:
+    """The parser's message, and where it stopped when the message does not say (the RDF/XML
+    and JSON-LD parsers give no line): after how many good statements."""
+    message = str(error)
+    if "line" in message:
+        return message
+    return f"{message} (after statement {statements}; this parser gives no line number)"
 
 
 def load(

@@ -11,6 +11,7 @@ the solutions are produced, so an oversized answer is never built in full.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -31,7 +32,10 @@ from pyoxigraph import (
     serialize,
 )
 
+from graph import admission, sparql_text
 from graph.store import insert_data, replacement_update
+
+STACK_BYTES = 512 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -165,7 +169,7 @@ def run(store: Store, job: object) -> object:
     if isinstance(job, QueryJob):
         return _query(store, job)
     if isinstance(job, UpdateJob):
-        store.update(job.sparql, base_iri=job.base_iri)
+        _update(store, job)
         return None
     if isinstance(job, LoadJob):
         return _load(store, job)
@@ -254,12 +258,45 @@ def _graph(iri: str) -> NamedNode | DefaultGraph:
     return DefaultGraph() if iri == "" else NamedNode(iri)
 
 
+def _update(store: Store, job: UpdateJob) -> None:
+    """Run an update; one that inserts carries the admission check in its own transaction, so
+    that a literal no export could carry is never committed (``graph.admission``). Raises
+    SyntaxError with the positions of the update as sent, and Inadmissible."""
+    found = [(m.lastgroup, m.group()) for m in sparql_text.tokens(job.sparql)]
+    if not admission.inserts(found):
+        store.update(job.sparql, base_iri=job.base_iri)
+        return
+    try:
+        store.update(admission.guarded_update(job.sparql, found), base_iri=job.base_iri)
+    except SyntaxError:
+        # Report the update's own error, at its own positions: parse it alone, on an empty store.
+        try:
+            Store().update(job.sparql, base_iri=job.base_iri)
+        except SyntaxError:
+            raise
+        except Exception:  # noqa: BLE001, S110 - it parsed; the first error stands
+            pass
+        raise
+    except RuntimeError as error:
+        if admission.MARKER not in str(error):
+            raise
+        recorder = admission.Recorder()
+        with contextlib.suppress(RuntimeError):  # it always fails: nothing is committed
+            store.update(
+                admission.guarded_update(job.sparql, found, diagnose=True),
+                base_iri=job.base_iri,
+                custom_functions={NamedNode(admission.RECORD): recorder},
+            )
+        raise recorder.refusal() from None
+
+
 def _load(store: Store, job: LoadJob) -> int:
     fmt = RdfFormat.from_media_type(job.format)
     if fmt is None:
         raise ValueError(f"cannot read {job.format}")
     target = NamedNode(job.graph) if job.graph else DefaultGraph()
     quads = list(parse(job.data, format=fmt, base_iri=job.base_iri, rename_blank_nodes=True))
+    admission.check_quads(quads, "statement {} of the data".format)
     insert = insert_data(quads, target)
     if job.replace:
         drop = "DROP SILENT DEFAULT" if isinstance(target, DefaultGraph) else f"DROP SILENT GRAPH {target}"
@@ -302,12 +339,20 @@ def _dump(store: Store, job: DumpJob) -> bytes | None:
 
 def main(argv: list[str]) -> None:
     """``python -m graph.worker PATH``: jobs on stdin, answers on stdout."""
+    import threading
     from multiprocessing.connection import Connection
 
     (path,) = argv
     receiver = Connection(0, writable=False)
     sender = Connection(1, readable=False)
-    serve(path, _Duplex(receiver, sender))
+    # pyoxigraph recurses once per operator of a long chain (a path, 1+1+..., many OPTIONALs):
+    # on the main thread's 8 MiB, some thousands overflow the stack and kill the process. A
+    # thread with a larger stack (reserved, touched only as deep as a job goes) holds far more
+    # than the guard (server.guard) lets through.
+    threading.stack_size(STACK_BYTES)
+    thread = threading.Thread(target=serve, args=(path, _Duplex(receiver, sender)), name="jobs")
+    thread.start()
+    thread.join()
 
 
 class _Duplex:

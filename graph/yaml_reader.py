@@ -12,6 +12,8 @@ from typing import Any
 
 import yaml
 
+from graph.admission import text_problem
+
 
 class SourceError(Exception):
     """A problem in a source file: where it is and what to do about it."""
@@ -54,6 +56,8 @@ _Loader.yaml_implicit_resolvers = {}
 def _construct_text(loader: _Loader, node: yaml.ScalarNode) -> Text:
     text = Text(loader.construct_scalar(node))
     text.line = node.start_mark.line + 1
+    if problem := text_problem(text):  # e.g. a "\x01" or "\ud800" escape
+        raise SourceError(loader.name, text.line, f"{problem}; remove it from the text")
     return text
 
 

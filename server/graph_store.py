@@ -14,7 +14,7 @@ import uuid
 from flask import Blueprint, Response, request
 from pyoxigraph import RdfFormat, Triple, parse, serialize
 
-from graph import worker, xml_entities
+from graph import admission, load, worker, xml_entities
 from server import auth, conneg
 from server.context import context
 from server.errors import Problem, bad_request, not_acceptable, unsupported_media_type
@@ -84,33 +84,42 @@ def _body(base_iri: str) -> tuple[bytes, str]:
     in one transaction. Raises Problem 415 for a type that is not RDF, 400 for invalid RDF."""
     if request.mimetype != "multipart/form-data":
         fmt = RdfFormat.from_media_type(request.mimetype or "")
-        if fmt is None or fmt.supports_datasets:  # a graph is triples; quads could write other graphs
+        # A graph is triples: quads could write other graphs, N3 formulas are not RDF.
+        if fmt is None or fmt.media_type not in _READABLE:
             raise unsupported_media_type(request.content_type or "", _READABLE)
-        return _checked(request.get_data(), fmt), fmt.media_type
+        charset = request.mimetype_params.get("charset", "utf-8").lower()
+        if charset not in {"utf-8", "utf8"}:  # the parsers read UTF-8 only
+            raise Problem(415, f"the body must be UTF-8, not {charset}")
+        _admit(request.get_data(), fmt, base_iri)
+        return request.get_data(), fmt.media_type
     triples: list[Triple] = []
     for part in request.files.values():
         fmt = RdfFormat.from_media_type(part.mimetype or "") or RdfFormat.from_extension(
             (part.filename or "").rsplit(".", 1)[-1]
         )
-        if fmt is None:
+        if fmt is None or fmt.media_type not in _READABLE:
             raise unsupported_media_type(part.content_type or "", _READABLE)
-        try:
-            data = _checked(part.read(), fmt)
-            triples.extend(q.triple for q in parse(data, format=fmt, base_iri=base_iri))
-        except SyntaxError as error:
-            raise bad_request(f"{part.filename or 'a part'}: {error}") from None
+        data = part.read()
+        _admit(data, fmt, base_iri, f"{part.filename or 'a part'}: ")
+        triples.extend(q.triple for q in parse(data, format=fmt, base_iri=base_iri))
     return serialize(triples, format=RdfFormat.N_TRIPLES) or b"", RdfFormat.N_TRIPLES.media_type
 
 
-def _checked(data: bytes, fmt: RdfFormat) -> bytes:
-    """``data``, once its RDF/XML entity declarations are known to be harmless (no external
-    entities, no expansion bombs: ``graph.xml_entities``). Raises Problem 400."""
-    if fmt == RdfFormat.RDF_XML:
-        try:
+def _admit(data: bytes, fmt: RdfFormat, base_iri: str, where: str = "") -> None:
+    """Read the RDF through once, before anything is written or any worker stops: raises
+    Problem 400 for invalid RDF (the parser's message and position) and for a term no export
+    or page could carry (``graph.admission``)."""
+    count = 0
+    try:
+        if fmt == RdfFormat.RDF_XML:  # entities are checked before the parser expands them
             xml_entities.check(data)
-        except xml_entities.EntityError as error:
-            raise bad_request(str(error)) from None
-    return data
+        quads = parse(data, format=fmt, base_iri=base_iri)
+        for count, _ in enumerate(admission.checked(quads, "statement {} of the body".format), 1):  # noqa: B007
+            pass
+    except SyntaxError as error:
+        raise bad_request(f"{where}syntax error: {load.syntax_message(error, count)}") from None
+    except (admission.Inadmissible, xml_entities.EntityError) as error:
+        raise bad_request(f"{where}{error}; nothing was written") from None
 
 
 @blueprint.route("/store", methods=["DELETE"])

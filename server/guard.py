@@ -10,6 +10,7 @@ The parser proper (pyoxigraph) still checks the syntax afterwards.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from urllib.parse import urljoin
@@ -17,6 +18,15 @@ from urllib.parse import urljoin
 from graph import sparql_text
 
 MAX_DEPTH = 64
+# pyoxigraph's parser and evaluator recurse once per operator of a chain (1+1+...,
+# !!!...x, p1/p2/..., OPTIONAL {...} OPTIONAL {...} ...): about 3,000 of them overflow an
+# 8 MiB stack and kill the worker. Workers run jobs on a larger stack (graph.worker); these
+# limits keep every request far below what that stack holds.
+MAX_OPERATORS = 10_000  # outside DATA and VALUES blocks, whose literals may hold - and ^^
+MAX_PREFIX_RUN = 64  # ! - + ^ in a row
+_OPERATORS = {"!", "-", "+", "*", "/", "|", "&", "=", "<", ">", "^", "?"}
+_GROUP_WORDS = {"OPTIONAL", "UNION", "MINUS", "FILTER", "BIND", "GRAPH", "SERVICE", "EXISTS"}
+_PREFIX = {"!", "-", "+", "^"}
 
 _FORMS = {"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"}
 
@@ -35,6 +45,8 @@ class Shape:
     from_graphs: list[str] = field(default_factory=list)
     from_named: list[str] = field(default_factory=list)
     depth: int = 0
+    operators: int = 0  # operators and group keywords outside DATA and VALUES blocks
+    prefix_run: int = 0  # the longest run of ! - + ^ in a row
 
 
 def shape(text: str) -> Shape:
@@ -49,8 +61,8 @@ def shape(text: str) -> Shape:
     result = Shape()
     prefixes: dict[str, str] = {}
     base = ""
-    tokens = [(m.lastgroup, m.group()) for m in sparql_text.tokens(text)]
-    depth = 0
+    matches = _measured(text, result)
+    tokens = [(m.lastgroup, m.group()) for m in matches]
 
     def target(index: int) -> str | None:
         if index >= len(tokens):
@@ -69,14 +81,12 @@ def shape(text: str) -> Shape:
         if kind == "other" and value == "\\":
             # Nowhere in SPARQL is a backslash valid outside a string, an IRI or a name's escape;
             # refusing it keeps the tokenizer and the parser from ever reading the text apart.
-            raise GuardError("syntax error: a backslash outside a string, an IRI or a prefixed name's escape")
-        if kind == "open":
-            depth += 1
-            result.depth = max(result.depth, depth)
-            continue
-        if kind == "close":
-            depth -= 1
-            continue
+            read = matches[i].string[: matches[i].start()]  # the text with codepoint escapes undone
+            line, column = read.count("\n") + 1, len(read) - read.rfind("\n")
+            raise GuardError(
+                f"syntax error at line {line}, column {column}: a backslash outside a string, "
+                "an IRI or a prefixed name's escape"
+            )
         if kind != "word":
             continue
         word = value.upper()
@@ -97,6 +107,36 @@ def shape(text: str) -> Shape:
     return result
 
 
+def _measured(text: str, result: Shape) -> list[re.Match[str]]:
+    """The tokens of ``text``, and its depth, longest prefix run and operator count in
+    ``result``. Reading stops once a limit is passed: ``check`` refuses the request then, and
+    a 10 MiB bomb of braces costs no more than its first few hundred."""
+    matches = []
+    depth = run = 0
+    data_block: int | None = None  # the depth of the DATA or VALUES block being read
+    data_pending = False  # DATA or VALUES was read; its block starts at the next {
+    for match in sparql_text.tokens(text):
+        matches.append(match)
+        kind, value = match.lastgroup, match.group()
+        run = run + 1 if value in _PREFIX else 0
+        result.prefix_run = max(result.prefix_run, run)
+        if kind == "open":
+            depth += 1
+            result.depth = max(result.depth, depth)
+            if data_pending and value == "{":
+                data_block, data_pending = depth, False
+        elif kind == "close":
+            data_block = None if depth == data_block else data_block
+            depth -= 1
+        elif data_block is None and (value in _OPERATORS or value.upper() in _GROUP_WORDS):
+            result.operators += 1
+        if kind == "word" and value.upper() in {"DATA", "VALUES"} and data_block is None:
+            data_pending = True
+        if result.depth > MAX_DEPTH or result.prefix_run > MAX_PREFIX_RUN or result.operators > MAX_OPERATORS:
+            break
+    return matches
+
+
 def check(
     found: Shape,
     graphs: Collection[str],
@@ -115,7 +155,21 @@ def check(
         return bool(allowed) and iri.startswith(allowed)
 
     if found.depth > MAX_DEPTH:
-        raise GuardError(f"the request nests {found.depth} levels deep; at most {MAX_DEPTH} are allowed")
+        raise GuardError(
+            f"the request nests more than {MAX_DEPTH} levels deep ((, {{ or [ in one another); "
+            f"at most {MAX_DEPTH} are allowed"
+        )
+    if found.prefix_run > MAX_PREFIX_RUN:
+        raise GuardError(
+            f"the request chains more than {MAX_PREFIX_RUN} prefix operators (! - + ^) in a row; "
+            f"at most {MAX_PREFIX_RUN} are allowed"
+        )
+    if found.operators > MAX_OPERATORS:
+        raise GuardError(
+            f"the request has more than {MAX_OPERATORS} operators and group keywords (OPTIONAL, UNION, "
+            f"FILTER, BIND, / | && + ...); at most {MAX_OPERATORS} are allowed: split it into "
+            "smaller requests, or give long lists of values in VALUES"
+        )
     for service in found.services:
         if not permitted(service):
             raise GuardError(

@@ -115,6 +115,18 @@ CASES = [
         "  khovar: {a: NewsOutlet, label: Khovar",
         ("YAML syntax",),
     ),
+    Breakage(  # no RDF/XML dump or page could carry it: refused on the way in (graph.admission)
+        "control character",
+        "  khovar: {a: NewsOutlet, label: Khovar}",
+        '  khovar: {a: NewsOutlet, label: "Kho\\x01var"}',
+        ("U+0001 at character 4", "remove it from the text"),
+    ),
+    Breakage(
+        "unpaired surrogate",
+        "  khovar: {a: NewsOutlet, label: Khovar}",
+        '  khovar: {a: NewsOutlet, label: "Kho\\ud800var"}',
+        ("U+D800 at character 4 is an unpaired surrogate",),
+    ),
     Breakage(
         "duplicate id across files",
         "",
@@ -228,4 +240,18 @@ def test_inconsistent_fixture_is_refused_with_an_explanation(workspace, referenc
     assert "id/caspian-ferry-line" in explanation
     assert "disjoint" in explanation
     assert "ontology#Corridor" in explanation and "ontology#Person" in explanation
+    assert sorted(map(str, store.quads())) == before
+
+
+def test_control_character_in_a_report_is_refused(workspace, reference_store) -> None:
+    """A report's text reaches the store as sentences: a character that no RDF/XML dump or
+    page could carry is refused there too, naming the statement and the character."""
+    store, before = reference_store
+    report = next(workspace.reports.glob("000_*.txt"))
+    text = report.read_text(encoding="utf-8")
+    report.write_text(text.replace("frosty", "fros\x07y", 1), encoding="utf-8")
+    with pytest.raises(BuildError) as raised:
+        build(workspace, store)
+    message = str(raised.value)
+    assert "U+0007" in message and "fros\\u0007y" in message, message
     assert sorted(map(str, store.quads())) == before
