@@ -20,6 +20,7 @@ import queries
 from graph import export
 from graph.build import ValidationError, build, check
 from graph.compiler import BuildError
+from graph.integrity import StoreDamaged
 from graph.namespaces import Dataset
 from graph.sandbox import StoreError
 from graph.settings import Settings
@@ -98,7 +99,7 @@ def main(ctx: click.Context, write_token_file: Path | None, **options: object) -
 def _store(settings: Settings) -> Iterator[Store]:
     try:
         store = open_store(settings)
-    except StoreBusy as error:
+    except (StoreBusy, StoreDamaged) as error:
         raise click.ClickException(str(error)) from None
     except OSError as error:
         raise click.ClickException(f"cannot open the store at {settings.store}: {error}") from None

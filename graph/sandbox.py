@@ -38,7 +38,7 @@ from pyoxigraph import (
     serialize,
 )
 
-from graph import worker
+from graph import integrity, worker
 from graph.export import Dump
 from graph.store import QueryResult, ServerLock, Term
 
@@ -69,6 +69,14 @@ class Overloaded(StoreError):
 
 class StoreUnavailable(StoreError):
     """The store cannot be opened: missing, locked by another process, or corrupted."""
+
+
+class StoreCorrupted(StoreUnavailable):
+    """A read met a damaged block of the store (its checksum is wrong): nothing is answered."""
+
+
+class NoSpace(StoreError):
+    """A file could not be written: the disk is full, or a quota or file size limit is hit."""
 
 
 @dataclass(frozen=True)
@@ -120,14 +128,17 @@ class _Worker:
         self.process.stdin.close()
         self.process.stdout.close()
 
-    def open(self, read_only: bool) -> None:
-        """Make sure the worker holds a handle of the right kind. Raises StoreUnavailable."""
+    def open(self, read_only: bool, verify: bool = False) -> None:
+        """Make sure the worker holds a handle of the right kind; ``verify`` checks the store
+        first (``graph.integrity``). Raises StoreUnavailable."""
         if self.read_only is read_only:
             return
-        self.sender.send(worker.Open(read_only))
+        self.sender.send(worker.Open(read_only, verify))
         status, detail = self._receive(START_TIMEOUT)
         if status != "ready":
             self.read_only = None
+            if "is damaged" in str(detail):
+                raise StoreUnavailable(str(detail))
             raise StoreUnavailable(f"cannot open the store at {self.path}: {detail}")
         self.read_only = read_only
 
@@ -160,6 +171,10 @@ class _Worker:
             return payload
         if status == "syntax":
             raise QuerySyntaxError(payload)
+        if status == "damaged":
+            raise StoreCorrupted(payload)
+        if status == "nospace":
+            raise NoSpace(payload)
         raise StoreError(payload)
 
     @property
@@ -232,6 +247,10 @@ class SandboxedStore:
 
     def __init__(self, path: str | Path, workers: int = 2, timeout: float = 30.0, wait: float = 10.0) -> None:
         self.path = str(path)
+        try:
+            integrity.check_layout(self.path)  # before the lock file is made inside it
+        except integrity.StoreDamaged as error:
+            raise StoreUnavailable(str(error)) from None
         self._server_lock = ServerLock(self.path)  # before anything opens the store
         self.size = workers
         self.timeout = timeout
@@ -240,10 +259,10 @@ class SandboxedStore:
         self._idle: queue.LifoQueue[_Worker] = queue.LifoQueue()
         self._live = 0
         self._live_lock = threading.Lock()
-        # A first open, read-write, creates the store if it is new and checks that it opens.
+        # A first open, read-write, creates the store if it is new and checks that it is whole.
         self._writer: _Worker | None = _Worker(self.path)
         try:
-            self._writer.open(read_only=False)
+            self._writer.open(read_only=False, verify=True)
             self._writer.close_store()
         except StoreError:
             self._writer.kill()
