@@ -15,6 +15,7 @@ from pathlib import Path
 
 from pyoxigraph import Literal, NamedNode, Quad, Store
 
+from graph.store import EmbeddedStore
 from tests.servers import TOKEN, free_port, wait_until_up
 
 EX = "http://example.org/faults/"
@@ -61,6 +62,16 @@ def graph_counts(store: Path) -> dict[str, int]:
     assert done.returncode == 0, done.stderr
     rows = [line.split(",") for line in done.stdout.strip().splitlines()[1:]]
     return {g.removeprefix(EX): int(n) for g, n in rows}
+
+
+def reopened_counts(store: Path) -> dict[str, int]:
+    """{graph name: triples}, the store opened in this process as the command line opens it
+    (``EmbeddedStore``: layout check, open, quad count), then closed."""
+    opened = EmbeddedStore(store)
+    try:
+        return {row["g"].value.removeprefix(EX): int(row["n"].value) for row in opened.query(COUNTS)}
+    finally:
+        opened.close()
 
 
 def kill_group(process: subprocess.Popen) -> None:
