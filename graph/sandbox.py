@@ -14,6 +14,7 @@ the build and the named queries run on it unchanged.
 
 from __future__ import annotations
 
+import logging
 import os
 import queue
 import subprocess
@@ -39,6 +40,7 @@ from pyoxigraph import (
 )
 
 from graph import integrity, worker
+from graph.backup import AdminSocket
 from graph.export import Dump
 from graph.store import QueryResult, ServerLock, Term
 
@@ -46,6 +48,7 @@ if TYPE_CHECKING:
     from graph.remote import RemoteStore
     from graph.settings import Settings
 
+log = logging.getLogger(__name__)
 _PROJECT_ROOT = Path(__file__).resolve().parent.parent
 START_TIMEOUT = 60.0
 EXPORT_TIMEOUT = 3600.0  # a dump of a large store takes minutes, not the query timeout
@@ -266,7 +269,9 @@ class SandboxedStore:
             self._writer.close_store()
         except StoreError:
             self._writer.kill()
+            self._server_lock.release()
             raise
+        self._admin = _admin_socket(self.path, self.backup)
 
     # -- the query side ------------------------------------------------------------------
 
@@ -409,6 +414,10 @@ class SandboxedStore:
         data = serialize(quads, format=RdfFormat.N_QUADS) or b""
         self.write(worker.ReplaceGraphsJob(prefix, data))
 
+    def backup(self, target: str) -> None:
+        """Back the store up into the new directory ``target``, between two writes."""
+        self.write(worker.BackupJob(target))
+
     def info(self) -> dict[str, Any]:
         return self._read(worker.InfoJob(), None)
 
@@ -436,7 +445,19 @@ class SandboxedStore:
             self._stop_idle()
             if self._writer is not None and self._writer.alive:
                 self._writer.stop()
+        if self._admin is not None:
+            self._admin.close()
         self._server_lock.release()
+
+
+def _admin_socket(path: str, take_backup: Any) -> AdminSocket | None:
+    """The socket ``eurasia-kg backup`` reaches this server by; None (backups then need the
+    server stopped) where a socket cannot be made, e.g. a path over the 108-byte limit."""
+    try:
+        return AdminSocket(path, take_backup)
+    except OSError as error:
+        log.warning("no backup socket in %s (%s): stop the server to back the store up", path, error)
+        return None
 
 
 def open_backend(settings: Settings) -> SandboxedStore | RemoteStore:

@@ -87,6 +87,13 @@ class DumpJob:
 
 
 @dataclass(frozen=True)
+class BackupJob:
+    """Back the store up into the new directory ``target`` (a RocksDB checkpoint)."""
+
+    target: str
+
+
+@dataclass(frozen=True)
 class InfoJob:
     pass
 
@@ -193,6 +200,9 @@ def run(store: Store, job: object) -> object:
         from graph.namespaces import Dataset  # noqa: PLC0415
 
         return export.write(_Quads(store), job.format, job.selection, Dataset(job.base), Path(job.path))
+    if isinstance(job, BackupJob):
+        store.backup(job.target)
+        return None
     if isinstance(job, InfoJob):
         return {
             "quads": len(store),
