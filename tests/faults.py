@@ -123,3 +123,14 @@ def select(url: str, sparql: str) -> list[list[str]]:
     with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
         lines = response.read().decode().strip().splitlines()
     return [line.split(",") for line in lines[1:]]
+
+
+def select_terms(url: str, sparql: str) -> list[tuple[str, ...]]:
+    """A SELECT through the server's /sparql, as rows of terms in N-Triples syntax (TSV)."""
+    query = urllib.parse.urlencode({"query": sparql})
+    request = urllib.request.Request(  # noqa: S310 - loopback
+        f"{url}sparql?{query}", headers={"Accept": "text/tab-separated-values"}
+    )
+    with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
+        lines = response.read().decode().rstrip("\n").split("\n")
+    return [tuple(line.split("\t")) for line in lines[1:]]

@@ -6,22 +6,29 @@ from __future__ import annotations
 import random
 import shutil
 import subprocess
+import urllib.error
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from pyoxigraph import QueryResultsFormat, Store
 
-from tests.faults import cli, graph_counts, make_store
+from graph import integrity
+from tests.faults import EX, cli, graph_counts, killable_server, make_store, select_terms
 from tests.servers import free_port
 
 
+def _garble_one(table: Path) -> None:
+    """Random bytes over 256 bytes a third of the way into a table file."""
+    data = bytearray(table.read_bytes())
+    start = len(data) // 3
+    data[start : start + 256] = random.Random(6).randbytes(256)  # noqa: S311 - damage, not secrets
+    table.write_bytes(bytes(data))
+
+
 def _garble_tables(store: Path) -> None:
-    """Random bytes over the middle third of every table file."""
     for table in store.glob("*.sst"):
-        data = bytearray(table.read_bytes())
-        start = len(data) // 3
-        data[start : start + 256] = random.Random(6).randbytes(256)  # noqa: S311 - damage, not secrets
-        table.write_bytes(bytes(data))
+        _garble_one(table)
 
 
 def _truncate_a_table(store: Path) -> None:
@@ -118,3 +125,59 @@ def test_an_intact_copy_opens(pristine: Path, tmp_path: Path) -> None:
     store = tmp_path / "store"
     shutil.copytree(pristine, store)
     assert graph_counts(store) == {"a": 3000, "b": 2000}
+
+
+QUERIES = [  # between them they read every index: by subject, predicate, object, graph
+    f"SELECT ?g ?p ?o WHERE {{ GRAPH ?g {{ <{EX}a/s5> ?p ?o }} }}",
+    'SELECT ?g ?s WHERE { GRAPH ?g { ?s ?p "x7" } }',
+    f"SELECT (COUNT(*) AS ?n) WHERE {{ ?s <{EX}value> ?o }}",
+    f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{EX}b> {{ ?s <{EX}value> ?o }} }}",
+    f'SELECT ?s WHERE {{ GRAPH <{EX}a> {{ ?s ?p "x2999" }} }}',
+    "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g",
+    f"SELECT ?o WHERE {{ GRAPH <{EX}a> {{ ?s ?p ?o }} }} ORDER BY ?o LIMIT 3",
+]
+
+
+def _tsv_rows(tsv: bytes | None) -> list[tuple[str, ...]]:
+    return [tuple(line.split("\t")) for line in (tsv or b"").decode().rstrip("\n").split("\n")[1:]]
+
+
+def _opens(store: Path) -> bool:
+    try:
+        integrity.verify(integrity.open_checked(store, read_only=True), store)
+    except OSError:
+        return False
+    return True
+
+
+def test_damage_found_only_by_a_query_is_an_error_never_an_answer(pristine: Path, tmp_path: Path) -> None:
+    """Damage that the startup check does not read (blocks of the secondary indexes) is found
+    by RocksDB's block checksums when a query reads it: that query gets a 503, and every
+    other query gets the right answer. Some damaged blocks make pyoxigraph 0.5 loop instead
+    of failing; the query timeout then stops the worker, which is a 503 too."""
+    truth = Store.read_only(str(pristine))
+    right = [sorted(_tsv_rows(truth.query(q).serialize(format=QueryResultsFormat.TSV))) for q in QUERIES]
+    del truth
+    store = tmp_path / "store"
+    shutil.copytree(pristine, store)
+    for table in sorted(pristine.glob("*.sst")):  # damage every table the startup check passes
+        trial = tmp_path / f"trial-{table.name}"
+        shutil.copytree(pristine, trial)
+        _garble_one(trial / table.name)
+        if _opens(trial):
+            _garble_one(store / table.name)
+    assert _opens(store)
+    refused = 0
+    with killable_server(store, query_timeout="5") as (url, _):
+        for query, answer in zip(QUERIES, right, strict=True):
+            try:
+                rows = select_terms(url, query)
+            except urllib.error.HTTPError as error:
+                message = error.read().decode()
+                assert error.code == 503, message
+                assert "the store is unavailable" in message or "stopped" in message, message
+                refused += 1
+            else:
+                assert sorted(rows) == answer, query
+    print(f"{refused} of {len(QUERIES)} queries met the damage and were refused; the rest were right")
+    assert refused >= 1
