@@ -18,6 +18,7 @@ so that a crash at any moment leaves the old store or the new one at the store's
 from __future__ import annotations
 
 import ctypes
+import fcntl
 import json
 import logging
 import os
@@ -46,6 +47,8 @@ def backup(store: Path, target: Path) -> int:
     """Back up the store at ``store`` into the new directory ``target``; the number of quads
     in the backup. Asks the server when one serves the store. Raises BackupError."""
     target = target.absolute()
+    if not (store / "CURRENT").is_file():
+        raise BackupError(f"there is no store at {store} to back up")
     if target.exists():
         raise BackupError(f"{target} already exists; a backup goes into a new directory")
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -91,7 +94,7 @@ def restore(store: Path, source: Path) -> int:
     try:
         for stale in store.parent.glob(f".{store.name}.restore-*"):
             shutil.rmtree(stale)  # left by a restore that crashed; only restores make them
-        _open(store)  # RocksDB's own lock: no command-line process is writing the store
+        _check_unused(store)
         staging = store.parent / f".{store.name}.restore-{os.getpid()}"
         shutil.copytree(source, staging)
         integrity.verify(integrity.open_checked(staging), staging)  # replays the backup's log
@@ -112,6 +115,24 @@ def _open(store: Path) -> Store:
         return integrity.open_checked(store)
     except OSError as error:
         raise BackupError(f"cannot open the store at {store}: {error}") from None
+
+
+def _check_unused(store: Path) -> None:
+    """Raise BackupError when another process has the store open (``eurasia-kg load`` or
+    ``build``): RocksDB holds a POSIX lock on its LOCK file. The store itself need not be
+    intact: restoring over a damaged store is what restores are for."""
+    lock_file = store / "LOCK"
+    if not lock_file.exists():
+        return
+    with lock_file.open("a") as file:
+        try:
+            fcntl.lockf(file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            raise BackupError(
+                f"another process (eurasia-kg load or build?) has the store at {store} open; "
+                "wait for it to end, then restore"
+            ) from None
+        fcntl.lockf(file, fcntl.LOCK_UN)
 
 
 def _exchange(a: Path, b: Path) -> None:

@@ -4,6 +4,7 @@ holds a prefix of the batches, every batch whole."""
 
 from __future__ import annotations
 
+import subprocess
 import threading
 from pathlib import Path
 
@@ -89,3 +90,26 @@ def test_restore_refuses_a_directory_that_is_not_a_backup(tmp_path: Path) -> Non
     assert refused.returncode == 1
     assert "holds no store" in refused.stderr
     assert graph_counts(store) == {"base": 10}  # untouched
+
+
+def test_restore_replaces_a_damaged_store(tmp_path: Path) -> None:
+    """The backup taken with no server running (the command opens the store itself) brings
+    back a store whose CURRENT file was lost."""
+    store = tmp_path / "store"
+    make_store(store, {"base": 10})
+    taken = cli(store, "backup", str(tmp_path / "taken"))
+    assert taken.returncode == 0, taken.stderr
+    (store / "CURRENT").unlink()
+    assert cli(store, "query", "-", stdin="ASK {}").returncode == 1  # damaged: refused
+    restored = cli(store, "restore", str(tmp_path / "taken"))
+    assert restored.returncode == 0, restored.stderr
+    assert graph_counts(store) == {"base": 10}
+
+
+def test_backup_and_restore_explain_themselves() -> None:
+    for command, words in [
+        ("backup", "while `eurasia-kg serve` serves the store"),
+        ("restore", "Refused while"),
+    ]:
+        shown = subprocess.run(["eurasia-kg", command, "--help"], capture_output=True, text=True, check=True)
+        assert words in " ".join(shown.stdout.split()), shown.stdout
