@@ -15,7 +15,7 @@ from tests.faults import EX, killable_server, make_store, post, quads, select
 
 A_SIZE, B_SIZE = 3000, 2000
 READERS = 4
-WRITES = 12
+WRITES = 8
 QUERY = (
     f"SELECT ?marker (COUNT(*) AS ?n) WHERE {{ GRAPH <{EX}swap> {{ ?s ?p ?o }} "
     "BIND(SUBSTR(STR(?o), 1, 1) AS ?marker) } GROUP BY ?marker"

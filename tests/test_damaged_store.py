@@ -168,7 +168,7 @@ def test_damage_found_only_by_a_query_is_an_error_never_an_answer(pristine: Path
             _garble_one(store / table.name)
     assert _opens(store)
     refused = 0
-    with killable_server(store, query_timeout="5") as (url, _):
+    with killable_server(store, query_timeout="2") as (url, _):
         for query, answer in zip(QUERIES, right, strict=True):
             try:
                 rows = select_terms(url, query)

@@ -27,8 +27,8 @@ from tests.faults import (
 )
 
 KILLS = 10
-LOAD_TRIPLES = 20_000
-UPDATE_TRIPLES = 20_000
+LOAD_TRIPLES = 10_000
+UPDATE_TRIPLES = 8_000
 
 
 def _options_file(store: Path) -> int:
