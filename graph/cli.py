@@ -20,6 +20,7 @@ import queries
 from graph import export
 from graph.build import ValidationError, build, check
 from graph.compiler import BuildError
+from graph.integrity import StoreDamaged
 from graph.namespaces import Dataset
 from graph.sandbox import StoreError
 from graph.settings import Settings
@@ -98,7 +99,7 @@ def main(ctx: click.Context, write_token_file: Path | None, **options: object) -
 def _store(settings: Settings) -> Iterator[Store]:
     try:
         store = open_store(settings)
-    except StoreBusy as error:
+    except (StoreBusy, StoreDamaged) as error:
         raise click.ClickException(str(error)) from None
     except OSError as error:
         raise click.ClickException(f"cannot open the store at {settings.store}: {error}") from None
@@ -380,3 +381,49 @@ def export_command(settings: Settings, fmt: str, selection: str, output: Path | 
     click.echo(
         f"wrote {dump.quads} statements to {dump.path} ({dump.size} bytes, sha256 {dump.sha256})", err=True
     )
+
+
+def _embedded(settings: Settings) -> Path:
+    if settings.remote:
+        raise click.ClickException(
+            "backup and restore work on the embedded store; back a remote SPARQL server up with its own tools"
+        )
+    return Path(settings.store)
+
+
+@main.command("backup")
+@click.argument("directory", type=click.Path(path_type=Path))
+@click.pass_obj
+def backup_command(settings: Settings, directory: Path) -> None:
+    """Back the store up into DIRECTORY, a new directory: one consistent state of the store.
+
+    It works while `eurasia-kg serve` serves the store and writes to it: the server takes the
+    backup between two writes. On the same file system the backup hard-links the store's
+    files, so it is quick and small. `eurasia-kg restore DIRECTORY` brings it back.
+    """
+    from graph import backup
+
+    try:
+        quads = backup.backup(_embedded(settings), directory)
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"backed up {quads} quads from {settings.store} into {directory}", err=True)
+
+
+@main.command("restore")
+@click.argument("directory", type=click.Path(path_type=Path, exists=True, file_okay=False))
+@click.pass_obj
+def restore_command(settings: Settings, directory: Path) -> None:
+    """Replace the store with the backup in DIRECTORY (made by `eurasia-kg backup`).
+
+    Refused while a server serves the store: stop it first. The backup is checked, copied
+    beside the store, and swapped in in one step, so the store's path holds the old store or
+    the restored one even if the restore is interrupted. DIRECTORY itself is left as it is.
+    """
+    from graph import backup
+
+    try:
+        quads = backup.restore(_embedded(settings), directory)
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"restored {quads} quads from {directory} into {settings.store}", err=True)

@@ -14,6 +14,7 @@ the build and the named queries run on it unchanged.
 
 from __future__ import annotations
 
+import logging
 import os
 import queue
 import subprocess
@@ -38,7 +39,8 @@ from pyoxigraph import (
     serialize,
 )
 
-from graph import worker
+from graph import integrity, worker
+from graph.backup import AdminSocket
 from graph.export import Dump
 from graph.store import QueryResult, ServerLock, Term
 
@@ -46,6 +48,7 @@ if TYPE_CHECKING:
     from graph.remote import RemoteStore
     from graph.settings import Settings
 
+log = logging.getLogger(__name__)
 _PROJECT_ROOT = Path(__file__).resolve().parent.parent
 START_TIMEOUT = 60.0
 EXPORT_TIMEOUT = 3600.0  # a dump of a large store takes minutes, not the query timeout
@@ -69,6 +72,14 @@ class Overloaded(StoreError):
 
 class StoreUnavailable(StoreError):
     """The store cannot be opened: missing, locked by another process, or corrupted."""
+
+
+class StoreCorrupted(StoreUnavailable):
+    """A read met a damaged block of the store (its checksum is wrong): nothing is answered."""
+
+
+class NoSpace(StoreError):
+    """A file could not be written: the disk is full, or a quota or file size limit is hit."""
 
 
 @dataclass(frozen=True)
@@ -120,14 +131,17 @@ class _Worker:
         self.process.stdin.close()
         self.process.stdout.close()
 
-    def open(self, read_only: bool) -> None:
-        """Make sure the worker holds a handle of the right kind. Raises StoreUnavailable."""
+    def open(self, read_only: bool, verify: bool = False) -> None:
+        """Make sure the worker holds a handle of the right kind; ``verify`` checks the store
+        first (``graph.integrity``). Raises StoreUnavailable."""
         if self.read_only is read_only:
             return
-        self.sender.send(worker.Open(read_only))
+        self.sender.send(worker.Open(read_only, verify))
         status, detail = self._receive(START_TIMEOUT)
         if status != "ready":
             self.read_only = None
+            if "is damaged" in str(detail):
+                raise StoreUnavailable(str(detail))
             raise StoreUnavailable(f"cannot open the store at {self.path}: {detail}")
         self.read_only = read_only
 
@@ -160,6 +174,10 @@ class _Worker:
             return payload
         if status == "syntax":
             raise QuerySyntaxError(payload)
+        if status == "damaged":
+            raise StoreCorrupted(payload)
+        if status == "nospace":
+            raise NoSpace(payload)
         raise StoreError(payload)
 
     @property
@@ -232,6 +250,10 @@ class SandboxedStore:
 
     def __init__(self, path: str | Path, workers: int = 2, timeout: float = 30.0, wait: float = 10.0) -> None:
         self.path = str(path)
+        try:
+            integrity.check_layout(self.path)  # before the lock file is made inside it
+        except integrity.StoreDamaged as error:
+            raise StoreUnavailable(str(error)) from None
         self._server_lock = ServerLock(self.path)  # before anything opens the store
         self.size = workers
         self.timeout = timeout
@@ -240,14 +262,16 @@ class SandboxedStore:
         self._idle: queue.LifoQueue[_Worker] = queue.LifoQueue()
         self._live = 0
         self._live_lock = threading.Lock()
-        # A first open, read-write, creates the store if it is new and checks that it opens.
+        # A first open, read-write, creates the store if it is new and checks that it is whole.
         self._writer: _Worker | None = _Worker(self.path)
         try:
-            self._writer.open(read_only=False)
+            self._writer.open(read_only=False, verify=True)
             self._writer.close_store()
         except StoreError:
             self._writer.kill()
+            self._server_lock.release()
             raise
+        self._admin = _admin_socket(self.path, self.backup)
 
     # -- the query side ------------------------------------------------------------------
 
@@ -390,6 +414,10 @@ class SandboxedStore:
         data = serialize(quads, format=RdfFormat.N_QUADS) or b""
         self.write(worker.ReplaceGraphsJob(prefix, data))
 
+    def backup(self, target: str) -> None:
+        """Back the store up into the new directory ``target``, between two writes."""
+        self.write(worker.BackupJob(target))
+
     def info(self) -> dict[str, Any]:
         return self._read(worker.InfoJob(), None)
 
@@ -417,7 +445,19 @@ class SandboxedStore:
             self._stop_idle()
             if self._writer is not None and self._writer.alive:
                 self._writer.stop()
+        if self._admin is not None:
+            self._admin.close()
         self._server_lock.release()
+
+
+def _admin_socket(path: str, take_backup: Any) -> AdminSocket | None:
+    """The socket ``eurasia-kg backup`` reaches this server by; None (backups then need the
+    server stopped) where a socket cannot be made, e.g. a path over the 108-byte limit."""
+    try:
+        return AdminSocket(path, take_backup)
+    except OSError as error:
+        log.warning("no backup socket in %s (%s): stop the server to back the store up", path, error)
+        return None
 
 
 def open_backend(settings: Settings) -> SandboxedStore | RemoteStore:

@@ -42,6 +42,8 @@ from pyoxigraph import (
     Store as OxStore,
 )
 
+from graph import integrity
+
 if TYPE_CHECKING:
     from graph.export import Dump
     from graph.settings import Settings
@@ -119,13 +121,18 @@ class ServerLock:
 
 class EmbeddedStore:
     """A pyoxigraph store on disk (``path``) or in memory (``path=None``). Raises StoreBusy
-    when a eurasia-kg server is serving the on-disk store."""
+    when a eurasia-kg server is serving the on-disk store, ``graph.integrity.StoreDamaged``
+    when the store is damaged."""
 
     def __init__(self, path: str | Path | None = None) -> None:
-        if path is not None:
-            Path(path).mkdir(parents=True, exist_ok=True)
-            ServerLock.check(path)
-        self._store = OxStore(str(path)) if path is not None else OxStore()
+        if path is None:
+            self._store = OxStore()
+            return
+        integrity.check_layout(path)  # before mkdir: a file at ``path`` is refused, not hidden
+        Path(path).mkdir(parents=True, exist_ok=True)
+        ServerLock.check(path)
+        self._store = integrity.open_checked(path)
+        integrity.verify(self._store, path)
 
     def query(
         self,

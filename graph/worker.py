@@ -12,6 +12,7 @@ the solutions are produced, so an oversized answer is never built in full.
 from __future__ import annotations
 
 import contextlib
+import errno
 import itertools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -32,10 +33,11 @@ from pyoxigraph import (
     serialize,
 )
 
-from graph import admission, sparql_text
+from graph import admission, integrity, sparql_text
 from graph.store import insert_data, replacement_update
 
 STACK_BYTES = 512 * 1024 * 1024
+NO_SPACE = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}  # a full disk, a quota, a file size limit
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,13 @@ class DumpJob:
 
 
 @dataclass(frozen=True)
+class BackupJob:
+    """Back the store up into the new directory ``target`` (a RocksDB checkpoint)."""
+
+    target: str
+
+
+@dataclass(frozen=True)
 class InfoJob:
     pass
 
@@ -103,9 +112,11 @@ class ExportJob:
 
 @dataclass(frozen=True)
 class Open:
-    """Open the store, read-only or read-write; answered ``ready`` or ``unavailable``."""
+    """Open the store, read-only or read-write; answered ``ready`` or ``unavailable``.
+    With ``verify``, check it first and read its main indexes (``graph.integrity``)."""
 
     read_only: bool
+    verify: bool = False
 
 
 @dataclass(frozen=True)
@@ -133,7 +144,9 @@ def serve(path: str, conn: Any) -> None:
             _close(store)
             store = None  # drop the old handle before opening: RocksDB allows one writer
             try:
-                store = Store.read_only(path) if job.read_only else Store(path)
+                store = integrity.open_checked(path, job.read_only)
+                if job.verify:
+                    integrity.verify(store, path)
             except OSError as error:
                 store = None
                 conn.send(("unavailable", str(error)))
@@ -153,7 +166,12 @@ def serve(path: str, conn: Any) -> None:
         except SyntaxError as error:
             conn.send(("syntax", str(error)))
         except Exception as error:  # noqa: BLE001 - every failure goes back as an answer
-            conn.send(("error", str(error) or type(error).__name__))
+            if integrity.is_corruption(error):  # a damaged block, found by its checksum
+                conn.send(("damaged", str(integrity.StoreDamaged(path, str(error)))))
+            elif isinstance(error, OSError) and error.errno in NO_SPACE:
+                conn.send(("nospace", str(error)))
+            else:
+                conn.send(("error", str(error) or type(error).__name__))
 
 
 def _close(store: Store | None) -> None:
@@ -184,6 +202,9 @@ def run(store: Store, job: object) -> object:
         from graph.namespaces import Dataset  # noqa: PLC0415
 
         return export.write(_Quads(store), job.format, job.selection, Dataset(job.base), Path(job.path))
+    if isinstance(job, BackupJob):
+        store.backup(job.target)
+        return None
     if isinstance(job, InfoJob):
         return {
             "quads": len(store),

@@ -13,7 +13,14 @@ import re
 from flask import Flask, Response
 from werkzeug.exceptions import HTTPException
 
-from graph.sandbox import Overloaded, QuerySyntaxError, QueryTimeout, StoreError, StoreUnavailable
+from graph.sandbox import (
+    NoSpace,
+    Overloaded,
+    QuerySyntaxError,
+    QueryTimeout,
+    StoreError,
+    StoreUnavailable,
+)
 from server.guard import GuardError
 
 log = logging.getLogger(__name__)
@@ -93,6 +100,16 @@ def register(app: Flask) -> None:
     def unavailable(error: StoreUnavailable) -> Response:
         log.error("store unavailable: %s", error)
         return text(503, "the store is unavailable; see the server log", {"Retry-After": RETRY_AFTER})
+
+    @app.errorhandler(NoSpace)
+    def no_space(error: NoSpace) -> Response:
+        log.error("no space to write: %s", error)
+        return text(
+            507,
+            "the server has no space left to write this file; nothing was left half-written. "
+            "Try again once space is freed",
+            {"Retry-After": RETRY_AFTER},
+        )
 
     @app.errorhandler(StoreError)
     def store_error(error: StoreError) -> Response:

@@ -13,6 +13,8 @@ from pyoxigraph import RdfFormat, serialize
 
 from graph import void
 from graph.namespaces import Dataset
+from graph.sandbox import NoSpace
+from graph.worker import NO_SPACE
 from ontology import ontology_triples
 from server import conneg
 from server.context import context
@@ -53,7 +55,12 @@ def dump(name: str) -> Response:
     kg = context()
     if name not in kg.shelf.offers:
         raise Problem(404, f"there is no dump {name!r}; /export/ lists them")
-    path, made = kg.shelf.get(name, kg.version)
+    try:
+        path, made = kg.shelf.get(name, kg.version)
+    except OSError as error:  # the entity graph is written here, RDF dumps in a worker (NoSpace)
+        if error.errno in NO_SPACE:
+            raise NoSpace(str(error)) from None
+        raise
     response = send_file(
         path,
         mimetype=kg.shelf.offers[name].media_type,
