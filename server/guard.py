@@ -152,7 +152,7 @@ def check(
     allowed = tuple(allowed)
 
     def permitted(iri: str) -> bool:
-        return bool(allowed) and iri.startswith(allowed)
+        return any(within(iri, prefix) for prefix in allowed)
 
     if found.depth > MAX_DEPTH:
         raise GuardError(
@@ -188,3 +188,16 @@ def check(
                 f"the graph <{graph}> is not in the store; FROM, FROM NAMED and the "
                 "default-graph-uri and named-graph-uri parameters may name only graphs in the store"
             )
+
+
+def within(iri: str, prefix: str) -> bool:
+    """Whether ``iri`` is ``prefix`` or lies below it. A prefix ends where a path segment,
+    query or fragment ends, so that ``http://a.example`` does not let ``http://a.example.evil/`` in.
+
+    >>> within("http://a.example/sparql", "http://a.example"), within("http://a.example.evil/", "http://a.example")
+    (True, False)
+    """
+    if not iri.startswith(prefix):
+        return False
+    rest = iri[len(prefix) :]
+    return not rest or prefix.endswith(("/", "#", "?")) or rest[0] in "/#?"

@@ -72,6 +72,26 @@ def test_allowlist_lets_named_services_through() -> None:
         check(found, STORE, allowed=["https://example.org/"])
 
 
+@pytest.mark.parametrize(
+    ("service", "prefix", "let_in"),
+    [
+        ("https://query.wikidata.org/sparql", "https://query.wikidata.org", True),
+        ("https://query.wikidata.org", "https://query.wikidata.org", True),
+        ("https://query.wikidata.org.evil.example/sparql", "https://query.wikidata.org", False),
+        ("https://query.wikidata.orgy/", "https://query.wikidata.org", False),
+        ("https://a.example/sparql-evil", "https://a.example/sparql", False),
+        ("https://a.example/sparql?x=1", "https://a.example/sparql", True),
+    ],
+)
+def test_an_allowed_prefix_ends_at_a_boundary(service: str, prefix: str, let_in: bool) -> None:
+    found = shape(f"SELECT * WHERE {{ SERVICE <{service}> {{ }} }}")
+    if let_in:
+        check(found, STORE, allowed=[prefix])
+    else:
+        with pytest.raises(GuardError):
+            check(found, STORE, allowed=[prefix])
+
+
 def test_protocol_graphs_must_be_in_the_store() -> None:
     check(shape("ASK {}"), STORE, protocol_graphs=["http://example.org/g"])
     with pytest.raises(GuardError, match="not in the store"):
