@@ -16,6 +16,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from graph import admission
 from graph.build import ontology_triples
 from graph.compiler import BuildError, Compiler
 from graph.namespaces import Dataset
@@ -81,10 +82,11 @@ def _mutate(tree: Any, path: tuple[Any, ...], action: str, value: Any) -> Any:
 
 
 def _compile(parts: tuple[Dataset, OntologyIndex, Path], source: Path) -> None:
-    """Compile ``source``; a build error must name the file and lines that exist in it."""
+    """Compile ``source``: its quads must all be fit for the store, and a build error must
+    name the file and lines that exist in it."""
     dataset, index, reports = parts
     try:
-        Compiler(dataset, index, reports).compile([source])
+        admission.check_quads(Compiler(dataset, index, reports).compile([source]))
     except BuildError as error:
         count = source.read_bytes().count(b"\n") + 1
         assert error.errors
