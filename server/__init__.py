@@ -2,8 +2,8 @@
 
 ``create_app(settings)`` opens the store (building the graph when it is empty), registers
 the SPARQL Protocol (/sparql, /update, /health), the Graph Store Protocol (/store) and the
-exports (/export/, /.well-known/void, /ontology.ttl …), and
-maps every error to HTTP in one place. It never runs Flask's development server:
+exports (/export/, /.well-known/void, /ontology.ttl …), the OpenAPI description of it all
+(/openapi.json), and maps every error to HTTP in one place. It never runs Flask's development server:
 ``eurasia-kg serve`` hands the app to waitress.
 """
 
@@ -18,7 +18,7 @@ from graph.dumps import Shelf
 from graph.namespaces import Dataset
 from graph.sandbox import open_backend
 from graph.settings import Settings
-from server import browse, display, errors, exports, graph_store, named, sparql
+from server import browse, display, errors, exports, graph_store, named, openapi, sparql
 from server.context import EXTENSION, Context
 
 log = logging.getLogger(__name__)
@@ -48,6 +48,7 @@ def create_app(settings: Settings | None = None, *, build_if_empty: bool = True)
     app.register_blueprint(exports.blueprint)
     app.register_blueprint(browse.blueprint)
     app.register_blueprint(named.blueprint)
+    app.register_blueprint(openapi.blueprint)
     errors.register(app)
     dataset = Dataset(settings.base)
     app.jinja_env.globals.update(

@@ -1,0 +1,137 @@
+"""The OpenAPI description at /openapi.json: a valid document that names every route, and a
+live server that keeps to it under schemathesis.
+
+Reads go to a read-only server whose data no test changes, so their answers are the same
+from run to run; writes go to a throwaway server with a write token. Schemathesis runs
+derandomized with a bounded number of examples per operation, so a run is repeatable and
+takes well under a minute.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+from openapi_spec_validator import validate
+from schemathesis.checks import (  # the module looks registered checks up by name
+    content_type_conformance,
+    ignored_auth,
+    not_a_server_error,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from graph.settings import Settings
+from server import create_app
+from server.openapi import description
+from tests.servers import TOKEN, LiveServer, eurasia_kg
+from tests.test_endpoint import call
+
+WRITES = {("POST", "/update"), ("PUT", "/store"), ("POST", "/store"), ("DELETE", "/store")}
+METHODS_FLASK_ADDS = {"HEAD", "OPTIONS"}  # Flask answers these for every rule by itself
+
+# The SPARQL and RDF bodies are text; schemathesis sends them as it sends text/plain.
+schemathesis.serializer.alias(
+    ["application/sparql-query", "application/sparql-update", "application/n-triples"], "text/plain"
+)
+
+
+@pytest.fixture(scope="module")
+def reader(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    with eurasia_kg(tmp_path_factory.mktemp("reader"), token=None, query_timeout="5") as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def writer(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    with eurasia_kg(tmp_path_factory.mktemp("writer"), query_timeout="5") as server:
+        yield server
+
+
+def test_served_description_is_valid_openapi(reader: LiveServer) -> None:
+    reply = call("GET", reader.url + "openapi.json")
+    assert reply.status == 200 and reply.headers["content-type"] == "application/json"
+    document = json.loads(reply.body)
+    validate(document)  # raises OpenAPIValidationError, naming the place, when it is not
+    assert document["openapi"].startswith("3.1")
+    assert document["servers"] == [{"url": reader.url.rstrip("/")}]
+
+
+def test_description_is_served_with_cors(reader: LiveServer) -> None:
+    reply = call("GET", reader.url + "openapi.json", Origin="https://example.org")
+    assert reply.headers["access-control-allow-origin"] in {"*", "https://example.org"}
+
+
+def test_every_route_is_described_and_nothing_else(tmp_path: Path) -> None:
+    settings = Settings.from_env({}).with_(store=str(tmp_path / "store"))
+    app = create_app(settings, build_if_empty=False)
+    try:
+        routes = {
+            (method, _openapi_path(rule.rule))
+            for rule in app.url_map.iter_rules()
+            for method in (rule.methods or set()) - METHODS_FLASK_ADDS
+        }
+    finally:
+        app.extensions["eurasia_kg"].store.close()
+    paths = description()["paths"]
+    described = {
+        (method.upper(), path) for path, item in paths.items() for method in item if method != "parameters"
+    }
+    assert routes - described == set(), "routes the description leaves out"
+    assert {(m, p) for m, p in described if m not in METHODS_FLASK_ADDS} - routes == set(), (
+        "operations the app does not have"
+    )
+
+
+def _openapi_path(rule: str) -> str:
+    """Flask's ``/id/<path:slug>`` as OpenAPI's ``/id/{slug}``."""
+    return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule)
+
+
+@pytest.fixture(scope="module")
+def api(reader: LiveServer) -> schemathesis.BaseSchema:
+    return schemathesis.openapi.from_url(reader.url + "openapi.json")
+
+
+schema = schemathesis.pytest.from_fixture("api")
+
+
+def documented_unavailable(ctx, response, case) -> bool | None:  # noqa: ANN001 - schemathesis' check signature
+    """A 503 is allowed only as documented: with Retry-After (a timeout or a busy server)."""
+    if response.status_code == 503:
+        assert "Retry-After" in response.headers, "a 503 without Retry-After"
+        return True
+    return not_a_server_error(ctx, response, case)
+
+
+CHECKS = [
+    documented_unavailable,
+    status_code_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+]
+
+
+@schema.parametrize()
+@settings(
+    max_examples=8,
+    derandomize=True,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+)
+def test_api_keeps_to_its_description(case, reader: LiveServer, writer: LiveServer) -> None:  # noqa: ANN001
+    if (case.method, case.path) in WRITES:
+        case.call_and_validate(
+            base_url=writer.url.rstrip("/"),
+            headers={"Authorization": f"Bearer {TOKEN}"},
+            checks=[*CHECKS, ignored_auth],
+        )
+    else:
+        case.call_and_validate(checks=CHECKS)
