@@ -135,3 +135,16 @@ def test_api_keeps_to_its_description(case, reader: LiveServer, writer: LiveServ
         )
     else:
         case.call_and_validate(checks=CHECKS)
+
+
+# What schemathesis found, each as the smallest request that showed it.
+
+
+@pytest.mark.parametrize("path", ["id/%E1%9A%9B%E1%9A%84", "graph/%F2%9D%9A%A9", "id/%C3%A9.ttl"])
+def test_a_path_outside_latin_1_gets_an_ascii_link_header(reader: LiveServer, path: str) -> None:
+    """A non-Latin-1 character of the path went raw into the Link header, which waitress
+    cannot encode: a 500 instead of the 404 for an IRI the store does not hold."""
+    reply = call("GET", reader.url + path)
+    assert reply.status == 404, reply.text
+    assert reply.headers["link"].isascii()
+    assert f"</{path.removesuffix('.ttl')}.ttl>" in reply.headers["link"]
