@@ -34,6 +34,7 @@ from tests.servers import TOKEN, LiveServer, eurasia_kg
 from tests.test_endpoint import call
 
 WRITES = {("POST", "/update"), ("PUT", "/store"), ("POST", "/store"), ("DELETE", "/store")}
+TIMEOUT = 60  # seconds; a write starts a writer process, which is slow on a loaded machine
 METHODS_FLASK_ADDS = {"HEAD", "OPTIONS"}  # Flask answers these for every rule by itself
 
 # The SPARQL and RDF bodies are text; schemathesis sends them as it sends text/plain.
@@ -132,9 +133,10 @@ def test_api_keeps_to_its_description(case, reader: LiveServer, writer: LiveServ
             base_url=writer.url.rstrip("/"),
             headers={"Authorization": f"Bearer {TOKEN}"},
             checks=[*CHECKS, ignored_auth],
+            timeout=TIMEOUT,
         )
     else:
-        case.call_and_validate(checks=CHECKS)
+        case.call_and_validate(checks=CHECKS, timeout=TIMEOUT)
 
 
 # What schemathesis found, each as the smallest request that showed it.
