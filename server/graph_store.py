@@ -20,7 +20,9 @@ from server.context import context
 from server.errors import Problem, bad_request, not_acceptable, unsupported_media_type
 
 blueprint = Blueprint("graph_store", __name__)
-_READABLE = [f.media_type for f in conneg.GRAPHS if f.name not in {"nquads", "trig"}]
+# A graph is triples: quad formats (TriG, N-Quads, JSON-LD) could write other graphs, and so
+# could N3, whose formulae parse as quads in graphs of their own.
+_READABLE = [f.media_type for f in conneg.GRAPHS if not conneg.PYOXIGRAPH_RDF[f.name].supports_datasets]
 
 
 def _target() -> tuple[bool, str | None]:

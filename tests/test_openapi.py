@@ -150,3 +150,26 @@ def test_a_path_outside_latin_1_gets_an_ascii_link_header(reader: LiveServer, pa
     assert reply.status == 404, reply.text
     assert reply.headers["link"].isascii()
     assert f"</{path.removesuffix('.ttl')}.ttl>" in reply.headers["link"]
+
+
+@pytest.mark.parametrize(
+    ("media_type", "body"),
+    [
+        ("application/ld+json", '{"@id": "http://example.org/a", "http://example.org/b": "c"}'),
+        (
+            "text/n3",
+            "{ <http://example.org/a> <http://example.org/b> 1 } a <http://example.org/F> .",
+        ),
+    ],
+)
+def test_graph_store_refuses_what_could_write_other_graphs_and_says_what_it_takes(
+    writer: LiveServer, media_type: str, body: str
+) -> None:
+    """JSON-LD was refused with a 415 whose message offered JSON-LD; N3 was taken, and a
+    formula (a graph of its own) came back as a 400 about an update the client never sent."""
+    url = writer.store + "?graph=http://example.org/refused"
+    reply = call("PUT", url, body, Content_Type=media_type, Authorization=f"Bearer {TOKEN}")
+    assert reply.status == 415, reply.text
+    offered = reply.text.split("send one of ")[1].strip().split(", ")
+    assert offered == ["text/turtle", "application/n-triples", "application/rdf+xml"]
+    assert call("GET", url).status == 404  # nothing was written
