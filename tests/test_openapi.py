@@ -19,12 +19,14 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from openapi_spec_validator import validate
 from schemathesis.checks import (  # the module looks registered checks up by name
+    allow_header_conformance,
     content_type_conformance,
     ignored_auth,
     not_a_server_error,
     response_headers_conformance,
     response_schema_conformance,
     status_code_conformance,
+    unsupported_method,
 )
 
 from graph.settings import Settings
@@ -117,6 +119,8 @@ CHECKS = [
     content_type_conformance,
     response_headers_conformance,
     response_schema_conformance,
+    unsupported_method,  # a method the description does not name gets 405 with Allow
+    allow_header_conformance,  # and Allow (in answer to OPTIONS) names what it describes
 ]
 
 
