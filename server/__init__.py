@@ -59,6 +59,7 @@ def create_app(settings: Settings | None = None, *, build_if_empty: bool = True)
         alternate=browse.alternate_link,
     )
     app.after_request(security_headers)
+    app.after_request(no_type_without_content)  # runs first: after_request goes in reverse
     return app
 
 
@@ -75,4 +76,12 @@ def security_headers(response: Response) -> Response:
     if response.mimetype == "text/html":
         response.headers["Content-Security-Policy"] = CSP
         response.headers["Referrer-Policy"] = "same-origin"
+    return response
+
+
+def no_type_without_content(response: Response) -> Response:
+    """An answer without content (a 204, or a 201 that names the new graph in ``Location``)
+    carries no Content-Type; Flask would label the empty body text/html."""
+    if response.status_code in {201, 204} and response.is_sequence and not response.get_data():
+        del response.headers["Content-Type"]
     return response

@@ -178,3 +178,22 @@ def test_graph_store_refuses_what_could_write_other_graphs_and_says_what_it_take
     offered = reply.text.split("send one of ")[1].strip().split(", ")
     assert offered == ["text/turtle", "application/n-triples", "application/rdf+xml"]
     assert call("GET", url).status == 404  # nothing was written
+
+
+def test_answers_without_content_say_no_content_type(writer: LiveServer) -> None:
+    """A 201 from the Graph Store and a 204 from an update came labelled text/html, with a
+    Content-Security-Policy, though they have no body and the description gives them none."""
+    turtle = "<http://example.org/a> <http://example.org/b> <http://example.org/c> ."
+    token = {"Authorization": f"Bearer {TOKEN}"}
+    created = call("POST", writer.store, turtle, Content_Type="text/turtle", **token)
+    updated = call(
+        "POST",
+        writer.update,
+        f"DROP GRAPH <{created.headers['location']}>",
+        Content_Type="application/sparql-update",
+        **token,
+    )
+    assert (created.status, updated.status) == (201, 204)
+    for reply in (created, updated):
+        assert reply.body == b""
+        assert "content-type" not in reply.headers and "content-security-policy" not in reply.headers
