@@ -2,8 +2,8 @@
 
 ``create_app(settings)`` opens the store (building the graph when it is empty), registers
 the SPARQL Protocol (/sparql, /update, /health), the Graph Store Protocol (/store) and the
-exports (/export/, /.well-known/void, /ontology.ttl …), and
-maps every error to HTTP in one place. It never runs Flask's development server:
+exports (/export/, /.well-known/void, /ontology.ttl …), the OpenAPI description of it all
+(/openapi.json), and maps every error to HTTP in one place. It never runs Flask's development server:
 ``eurasia-kg serve`` hands the app to waitress.
 """
 
@@ -18,7 +18,7 @@ from graph.dumps import Shelf
 from graph.namespaces import Dataset
 from graph.sandbox import open_backend
 from graph.settings import Settings
-from server import browse, display, errors, exports, graph_store, named, sparql
+from server import browse, display, errors, exports, graph_store, named, openapi, sparql
 from server.context import EXTENSION, Context
 
 log = logging.getLogger(__name__)
@@ -48,6 +48,7 @@ def create_app(settings: Settings | None = None, *, build_if_empty: bool = True)
     app.register_blueprint(exports.blueprint)
     app.register_blueprint(browse.blueprint)
     app.register_blueprint(named.blueprint)
+    app.register_blueprint(openapi.blueprint)
     errors.register(app)
     dataset = Dataset(settings.base)
     app.jinja_env.globals.update(
@@ -58,6 +59,7 @@ def create_app(settings: Settings | None = None, *, build_if_empty: bool = True)
         alternate=browse.alternate_link,
     )
     app.after_request(security_headers)
+    app.after_request(no_type_without_content)  # runs first: after_request goes in reverse
     return app
 
 
@@ -74,4 +76,12 @@ def security_headers(response: Response) -> Response:
     if response.mimetype == "text/html":
         response.headers["Content-Security-Policy"] = CSP
         response.headers["Referrer-Policy"] = "same-origin"
+    return response
+
+
+def no_type_without_content(response: Response) -> Response:
+    """An answer without content (a 204, or a 201 that names the new graph in ``Location``)
+    carries no Content-Type; Flask would label the empty body text/html."""
+    if response.status_code in {201, 204} and response.is_sequence and not response.get_data():
+        del response.headers["Content-Type"]
     return response

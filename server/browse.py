@@ -40,13 +40,13 @@ def home() -> str:
 @blueprint.route("/id/<path:slug>")
 def entity(slug: str) -> Response:
     slug, forced = _suffix(slug)
-    return show(Dataset(context().settings.base).base + "id/" + slug, forced, "/id/" + slug)
+    return show(Dataset(context().settings.base).base + "id/" + slug, forced, "/id/" + quote(slug))
 
 
 @blueprint.route("/graph/<path:name>")
 def graph(name: str) -> Response:
     name, forced = _suffix(name)
-    return show(Dataset(context().settings.base).base + "graph/" + name, forced, "/graph/" + name)
+    return show(Dataset(context().settings.base).base + "graph/" + name, forced, "/graph/" + quote(name))
 
 
 @blueprint.route("/resource")
@@ -101,7 +101,10 @@ def search() -> Response:
 
 
 def show(iri: str, forced: str | None, path: str) -> Response:
-    """The resource ``iri`` as the request wants it: a page, or RDF in a negotiated format."""
+    """The resource ``iri`` as the request wants it: a page, or RDF in a negotiated format.
+
+    ``path`` is the resource's URL path, percent-encoded: it goes into the ``Link`` header,
+    which must be ASCII (a raw non-Latin-1 character there made waitress answer 500)."""
     kg = context()
     dataset = Dataset(kg.settings.base)
     chosen = conneg.GRAPHS_BY_NAME[forced] if forced else _negotiate()

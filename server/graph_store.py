@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 
 from flask import Blueprint, Response, request
-from pyoxigraph import RdfFormat, Triple, parse, serialize
+from pyoxigraph import DefaultGraph, RdfFormat, Triple, parse, serialize
 
 from graph import admission, load, worker, xml_entities
 from server import auth, conneg
@@ -20,6 +20,8 @@ from server.context import context
 from server.errors import Problem, bad_request, not_acceptable, unsupported_media_type
 
 blueprint = Blueprint("graph_store", __name__)
+# A graph is triples: TriG and N-Quads could write other graphs, and N3 formulae are not RDF.
+# JSON-LD may name graphs too, so _admit refuses a JSON-LD body that does.
 _READABLE = [f.media_type for f in conneg.GRAPHS if f.name not in {"nquads", "trig"}]
 
 
@@ -107,15 +109,20 @@ def _body(base_iri: str) -> tuple[bytes, str]:
 
 def _admit(data: bytes, fmt: RdfFormat, base_iri: str, where: str = "") -> None:
     """Read the RDF through once, before anything is written or any worker stops: raises
-    Problem 400 for invalid RDF (the parser's message and position) and for a term no export
-    or page could carry (``graph.admission``)."""
+    Problem 400 for invalid RDF (the parser's message and position), for a term no export
+    or page could carry (``graph.admission``) and for a statement in a graph of its own (a
+    JSON-LD ``@graph`` with an ``@id``), which would write beside the graph the request names."""
     count = 0
     try:
         if fmt == RdfFormat.RDF_XML:  # entities are checked before the parser expands them
             xml_entities.check(data)
         quads = parse(data, format=fmt, base_iri=base_iri)
-        for count, _ in enumerate(admission.checked(quads, "statement {} of the body".format), 1):  # noqa: B007
-            pass
+        for count, quad in enumerate(admission.checked(quads, "statement {} of the body".format), 1):
+            if not isinstance(quad.graph_name, DefaultGraph):
+                raise bad_request(
+                    f"{where}statement {count} of the body is in the graph {quad.graph_name}; a Graph "
+                    "Store write takes triples, for the one graph the request names; nothing was written"
+                )
     except SyntaxError as error:
         raise bad_request(f"{where}syntax error: {load.syntax_message(error, count)}") from None
     except (admission.Inadmissible, xml_entities.EntityError) as error:
