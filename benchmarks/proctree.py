@@ -1,0 +1,78 @@
+"""The resident memory of a process and all its descendants, read from Linux's /proc.
+
+The server's memory is its own plus that of its query worker processes, so the benchmarks sum
+VmRSS over the whole tree; ``Sampler`` keeps the peak while a phase runs.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+PROC = Path("/proc")
+
+
+def _children() -> dict[int, list[int]]:
+    """Each live process id's children, from the parent id in /proc/<pid>/stat."""
+    tree: dict[int, list[int]] = {}
+    for entry in PROC.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue  # it exited while we looked
+        # The command name may hold spaces and parentheses: the fields start after the last ')'.
+        parent = int(stat.rsplit(")", 1)[1].split()[1])
+        tree.setdefault(parent, []).append(int(entry.name))
+    return tree
+
+
+def descendants(pid: int) -> list[int]:
+    """``pid`` and every process below it."""
+    tree, found, todo = _children(), [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        todo.extend(tree.get(current, []))
+    return found
+
+
+def _rss(pid: int) -> int:
+    try:
+        for line in (PROC / str(pid) / "status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0  # exited, or a zombie without memory
+
+
+def rss(pid: int) -> int:
+    """Bytes resident in ``pid`` and its descendants now."""
+    return sum(_rss(p) for p in descendants(pid))
+
+
+class Sampler:
+    """Samples ``rss(pid)`` every ``interval`` seconds inside a ``with`` block; ``peak`` is the
+    largest sample."""
+
+    def __init__(self, pid: int, interval: float = 0.2) -> None:
+        self.pid = pid
+        self.interval = interval
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, rss(self.pid))
+            self._stop.wait(self.interval)
+
+    def __enter__(self) -> Sampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
