@@ -84,6 +84,7 @@ class Outcome:
     status: str  # the HTTP status, or "hang" (client timeout) or "error" (connection failed)
     seconds: float
     retry_after: str | None
+    reason: str  # the start of the body of an answer other than 200
 
     @property
     def answered(self) -> bool:
@@ -111,15 +112,16 @@ def send(target: Target, request: Request) -> Outcome:
     try:
         connection.request("GET", request.path, headers={"Accept": request.accept})
         response = connection.getresponse()
-        response.read()
+        body = response.read()
         status, retry_after = str(response.status), response.getheader("Retry-After")
+        reason = "" if response.status == 200 else body[:60].decode("utf-8", "replace")
     except TimeoutError:
-        status, retry_after = "hang", None
-    except OSError:
-        status, retry_after = "error", None
+        status, retry_after, reason = "hang", None, ""
+    except OSError as error:
+        status, retry_after, reason = "error", None, str(error)
     finally:
         connection.close()
-    return Outcome(request, status, time.perf_counter() - started, retry_after)
+    return Outcome(request, status, time.perf_counter() - started, retry_after, reason)
 
 
 def client(phase: Phase, target: Target, seed: int, deadline: float) -> None:
@@ -210,11 +212,14 @@ def table(rows: list[list[str]]) -> str:
 
 
 def breakdown(phase: Phase) -> str:
-    """The cheap requests' p99 by kind, to see which kind holds the tail."""
+    """The cheap requests' p99 by kind, to see which kind holds the tail, and why some were
+    refused."""
     parts = []
     for what in ("page", "question", "select"):
         times = [o.seconds * 1000 for o in phase.cheap() if o.request.what == what and o.answered]
         parts.append(f"{what} p99 {percentile(times, 0.99):.0f} ms (n={len(times)})")
+    refused = Counter(o.reason for o in phase.cheap() if o.status != "200")
+    parts += [f"{n} x {reason!r}" for reason, n in refused.most_common(3)]
     return f"{phase.clients} clients: " + ", ".join(parts)
 
 

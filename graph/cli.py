@@ -73,7 +73,7 @@ FORMATS = ["table", "json", "csv", "tsv", "xml", "turtle", "ntriples"]
     type=int,
     help="Largest request body [EURASIA_KG_MAX_REQUEST_BYTES; 10 MiB].",
 )
-@click.option("--workers", type=int, help="Query worker processes [EURASIA_KG_WORKERS; 2].")
+@click.option("--workers", type=int, help="Query worker processes [EURASIA_KG_WORKERS; 8].")
 @click.option(
     "--long-queries",
     type=int,

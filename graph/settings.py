@@ -55,7 +55,7 @@ class Settings:
     query_timeout: float = 30.0
     result_limit: int = 100_000
     max_request_bytes: int = 10 * 1024 * 1024
-    workers: int = 2
+    workers: int = 8  # more than the long queries can hold, so lookups always find one
     long_queries: int = 1
     short_query_seconds: float = 0.5
     query_memory_mb: int = 1024
