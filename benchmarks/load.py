@@ -10,8 +10,11 @@ sends its next request when the last one is answered) for ``--seconds``, with a 
 request has a client timeout well above the server's, so a hang is counted, not waited out.
 
 Prints one table row per client count: requests, cheap latency percentiles, cheap and heavy
-outcomes, whether every 503/429 carried a Retry-After, hangs, the peak resident memory of the
-server's process tree (the server and its query workers, read from /proc) and throughput.
+outcomes, whether every 503/429 carried a Retry-After, hangs, the resident memory of the
+server's process tree (the server and its query workers, read from /proc) at the start, peak
+and end of the phase, throughput, and the CPU the tree used: as cores on average, and per
+request. On a machine shared with other work, "server cores" well below the machine's cores
+says the latencies measure the contention, not the server.
 """
 
 from __future__ import annotations
@@ -99,6 +102,7 @@ class Phase:
     rss_start: int = 0
     rss_peak: int = 0
     rss_end: int = 0
+    cpu: float = 0.0  # seconds of CPU the server and its workers used in the phase
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def cheap(self) -> list[Outcome]:
@@ -142,6 +146,7 @@ def run_phase(server_pid: int, target: Target, clients: int, seconds: float) -> 
         for i in range(clients)
     ]
     sampler = proctree.Sampler(server_pid)
+    cpu_before = proctree.cpu(server_pid)
     started = time.monotonic()
     with sampler:
         for thread in threads:
@@ -149,6 +154,7 @@ def run_phase(server_pid: int, target: Target, clients: int, seconds: float) -> 
         for thread in threads:
             thread.join()
     phase.seconds = time.monotonic() - started  # includes the last requests' tails
+    phase.cpu = proctree.cpu(server_pid) - cpu_before
     phase.rss_peak = sampler.peak
     phase.rss_end = proctree.rss(server_pid)
     return phase
@@ -161,8 +167,16 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
+def label(outcome: Outcome) -> str:
+    """The status, with why a 503 came: the time limit, the memory cap, or no room (busy)."""
+    for word, why in (("time limit", "timeout"), ("memory", "memory"), ("busy", "busy")):
+        if outcome.status == "503" and word in outcome.reason:
+            return f"503 {why}"
+    return outcome.status
+
+
 def counts(outcomes: list[Outcome]) -> str:
-    tally = Counter(o.status for o in outcomes)
+    tally = Counter(label(o) for o in outcomes)
     return " ".join(f"{status}:{n}" for status, n in sorted(tally.items())) or "-"
 
 
@@ -185,6 +199,8 @@ def row(phase: Phase) -> list[str]:
         str(sum(o.status == "hang" for o in phase.outcomes)),
         f"{phase.rss_start >> 20}/{phase.rss_peak >> 20}/{phase.rss_end >> 20}",
         f"{len(phase.outcomes) / phase.seconds:.0f}",
+        f"{phase.cpu / phase.seconds:.2f}",
+        f"{phase.cpu * 1000 / max(len(phase.outcomes), 1):.0f}",
     ]
 
 
@@ -201,6 +217,8 @@ HEADER = [
     "hangs",
     "RSS MiB start/peak/end",
     "req/s",
+    "server cores",
+    "CPU ms/req",
 ]
 
 

@@ -1,11 +1,14 @@
 """The resident memory of a process and all its descendants, read from Linux's /proc.
 
 The server's memory is its own plus that of its query worker processes, so the benchmarks sum
-VmRSS over the whole tree; ``Sampler`` keeps the peak while a phase runs.
+VmRSS over the whole tree; ``Sampler`` keeps the peak while a phase runs. ``cpu`` adds up the
+CPU time of the tree, including workers already stopped, so that a benchmark can tell the
+server's own cost from the machine's contention.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 from pathlib import Path
 
@@ -46,6 +49,24 @@ def _rss(pid: int) -> int:
     except OSError:
         pass
     return 0  # exited, or a zombie without memory
+
+
+def _cpu(pid: int, reaped: bool) -> float:
+    """Seconds of CPU ``pid`` used, and with ``reaped`` also its children that it has waited
+    for (the query workers the server killed and reaped)."""
+    try:
+        fields = (PROC / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    ticks = int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+    if reaped:
+        ticks += int(fields[13]) + int(fields[14])  # cutime, cstime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def cpu(pid: int) -> float:
+    """Seconds of CPU used so far by ``pid``, its live descendants and the children it reaped."""
+    return sum(_cpu(p, reaped=p == pid) for p in descendants(pid))
 
 
 def rss(pid: int) -> int:
