@@ -73,7 +73,22 @@ FORMATS = ["table", "json", "csv", "tsv", "xml", "turtle", "ntriples"]
     type=int,
     help="Largest request body [EURASIA_KG_MAX_REQUEST_BYTES; 10 MiB].",
 )
-@click.option("--workers", type=int, help="Query worker processes [EURASIA_KG_WORKERS; 2].")
+@click.option("--workers", type=int, help="Query worker processes [EURASIA_KG_WORKERS; 8].")
+@click.option(
+    "--long-queries",
+    type=int,
+    help="Queries that may run past --short-query-seconds at once [EURASIA_KG_LONG_QUERIES; 1].",
+)
+@click.option(
+    "--short-query-seconds",
+    type=float,
+    help="Seconds before a query counts as long [EURASIA_KG_SHORT_QUERY_SECONDS; 0.5].",
+)
+@click.option(
+    "--query-memory-mb",
+    type=int,
+    help="MiB of memory a query worker may use [EURASIA_KG_QUERY_MEMORY_MB; 1024].",
+)
 @click.option(
     "--allowed-services",
     help="IRI prefixes SERVICE/LOAD/FROM may reach [EURASIA_KG_ALLOWED_SERVICES].",

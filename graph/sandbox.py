@@ -17,9 +17,11 @@ from __future__ import annotations
 import logging
 import os
 import queue
+import signal
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -51,6 +53,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 _PROJECT_ROOT = Path(__file__).resolve().parent.parent
 START_TIMEOUT = 60.0
+LOWER_AFTER = 0.1  # seconds; a lookup takes milliseconds, so a query running longer is not one
 EXPORT_TIMEOUT = 3600.0  # a dump of a large store takes minutes, not the query timeout
 
 
@@ -64,6 +67,10 @@ class QuerySyntaxError(StoreError):
 
 class QueryTimeout(StoreError):
     pass
+
+
+class QueryTooLarge(StoreError):
+    """The query needed more memory than a query worker may use; the worker was stopped."""
 
 
 class Overloaded(StoreError):
@@ -116,11 +123,13 @@ class _Worker:
     multiprocessing: it needs nothing from the parent's ``__main__`` and inherits no threads.
     The process outlives its store handles: ``open`` and ``close_store`` switch them."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, memory: int | None = None) -> None:
         self.path = path
         self.read_only: bool | None = None  # None: no store handle open
+        self.lowered = False  # at the lowest CPU priority, for good
+        self.memory = memory  # the most heap it may use, in bytes; None: no cap
         self.process = subprocess.Popen(  # noqa: S603 - our own module, no shell
-            [sys.executable, "-m", "graph.worker", path],
+            [sys.executable, "-m", "graph.worker", path, *([str(memory)] if memory else [])],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             cwd=_PROJECT_ROOT,
@@ -161,14 +170,37 @@ class _Worker:
             return self.conn.recv()
         except EOFError:
             self.kill()
+            if self.memory and self.process.returncode == -signal.SIGABRT:
+                # An allocation beyond the cap aborts the process (Rust's allocation failure).
+                raise QueryTooLarge(f"{self.memory >> 20} MiB") from None
             raise StoreUnavailable("the store worker died") from None
 
     def call(self, job: object, timeout: float) -> Any:
+        self.send(job)
+        return self.answer(timeout)
+
+    def send(self, job: object) -> None:
         try:
             self.sender.send(job)
         except OSError:  # the process has died: its pipe is broken
             self.kill()
             raise StoreUnavailable("a store worker died") from None
+
+    def answered_within(self, seconds: float) -> bool:
+        return self.conn.poll(seconds)
+
+    def lower_priority(self) -> None:
+        """Give the worker the lowest CPU priority (nice 19), so that fresh queries in other
+        workers get the CPU first. An unprivileged process cannot raise it again, so a lowered
+        worker is retired after its job."""
+        self.lowered = True
+        try:
+            os.setpriority(os.PRIO_PROCESS, self.process.pid, 19)
+        except OSError:
+            pass  # it has just exited; the answer says how
+
+    def answer(self, timeout: float) -> Any:
+        """The answer to the job sent; raises QueryTimeout (killing the worker) after ``timeout``."""
         status, payload = self._receive(timeout)
         if status == "ok":
             return payload
@@ -243,12 +275,27 @@ class _ReadWriteLock:
 class SandboxedStore:
     """The embedded on-disk store at ``path``, served by ``workers`` query processes.
 
-    ``timeout`` bounds every job; ``wait`` is how long a query waits for a free worker before
-    Overloaded is raised. Raises StoreUnavailable when the store cannot be opened, StoreBusy
-    when another server serves it.
+    ``timeout`` bounds every job and ``memory`` (bytes) the heap of each query worker; ``wait``
+    is how long a query waits for a free worker before Overloaded is raised. Raises
+    StoreUnavailable when the store cannot be opened, StoreBusy when another server serves it.
+
+    Admission: a query that has not answered within ``budget`` seconds is a long query. At most
+    ``long_queries`` of them run at once, at the lowest CPU priority; a further one is stopped
+    at the budget (Overloaded). So long queries never hold more than ``long_queries`` workers
+    or take the CPU from short ones, and short lookups keep flowing while heavy queries run
+    to the timeout.
     """
 
-    def __init__(self, path: str | Path, workers: int = 2, timeout: float = 30.0, wait: float = 10.0) -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        workers: int = 2,
+        timeout: float = 30.0,
+        wait: float = 10.0,
+        long_queries: int = 1,
+        budget: float = 0.5,
+        memory: int | None = None,
+    ) -> None:
         self.path = str(path)
         try:
             integrity.check_layout(self.path)  # before the lock file is made inside it
@@ -258,10 +305,15 @@ class SandboxedStore:
         self.size = workers
         self.timeout = timeout
         self.wait = wait
+        self.budget = budget
+        self._long = threading.BoundedSemaphore(long_queries)
+        self.long_queries = long_queries
+        self.memory = memory  # bytes of heap a query worker may use; the writer has no cap
         self._lock = _ReadWriteLock()
         self._idle: queue.LifoQueue[_Worker] = queue.LifoQueue()
         self._live = 0
         self._live_lock = threading.Lock()
+        self._closed = False
         # A first open, read-write, creates the store if it is new and checks that it is whole.
         self._writer: _Worker | None = _Worker(self.path)
         try:
@@ -288,7 +340,7 @@ class SandboxedStore:
         base_iri: str | None = None,
     ) -> Answer:
         """Evaluate a query in a worker. Raises QuerySyntaxError, QueryTimeout (the worker is
-        killed), Overloaded, StoreError."""
+        killed), Overloaded (no free worker, or too many long queries), StoreError."""
         job = worker.QueryJob(
             sparql,
             union,
@@ -298,23 +350,49 @@ class SandboxedStore:
             limit,
             base_iri,
         )
-        kind, data, truncated = self._read(job, timeout)
+        kind, data, truncated = self._read(job, timeout, admit=True)
         return Answer(kind, data, truncated)
 
-    def _read(self, job: object, timeout: float | None) -> Any:
+    def _read(self, job: object, timeout: float | None, admit: bool = False) -> Any:
+        """Run ``job`` in a query worker; with ``admit``, under the long-query admission."""
         with self._lock.reading():
             handle = self._acquire()
+            long = False
             try:
                 handle.open(read_only=True)
-                result = handle.call(job, timeout or self.timeout)
-            except (QueryTimeout, StoreUnavailable):
-                self._retire(handle)
+                started = time.monotonic()
+                handle.send(job)
+                if admit:
+                    long = self._admit(handle)
+                result = handle.answer((timeout or self.timeout) - (time.monotonic() - started))
+            except (QueryTimeout, QueryTooLarge, StoreUnavailable, Overloaded):
+                self._replace(handle)
                 raise
             except BaseException:
                 self._release(handle)
                 raise
+            finally:
+                if long:
+                    self._long.release()
             self._release(handle)
             return result
+
+    def _admit(self, handle: _Worker) -> bool:
+        """Watch a query's first ``budget`` seconds. A lookup answers within milliseconds; a
+        query still running after LOWER_AFTER gets the lowest CPU priority, so it only takes
+        CPU that short queries leave, and one still running at the budget needs a place among
+        the long queries. Returns whether it took one; raises Overloaded when none is free."""
+        if handle.answered_within(LOWER_AFTER):
+            return False
+        handle.lower_priority()
+        if handle.answered_within(max(self.budget - LOWER_AFTER, 0)):
+            return False
+        if self._long.acquire(blocking=False):
+            return True
+        raise Overloaded(
+            f"{self.long_queries} long-running queries already run, and this one took more than "
+            f"{self.budget:g} s, so it was stopped"
+        )
 
     def _acquire(self) -> _Worker:
         try:
@@ -327,7 +405,7 @@ class SandboxedStore:
                 self._live += 1
         if grow:
             try:
-                return _Worker(self.path)
+                return _Worker(self.path, self.memory)
             except OSError:
                 with self._live_lock:
                     self._live -= 1
@@ -338,10 +416,10 @@ class SandboxedStore:
             raise Overloaded(f"all {self.size} query workers are busy") from None
 
     def _release(self, handle: _Worker) -> None:
-        if handle.alive:
+        if handle.alive and not handle.lowered:
             self._idle.put(handle)
         else:
-            self._retire(handle)
+            self._replace(handle)
 
     def _close_idle(self) -> None:
         """Have every idle query worker drop its store handle, before a write."""
@@ -364,6 +442,30 @@ class SandboxedStore:
             handle.kill()
         with self._live_lock:
             self._live -= 1
+
+    def _replace(self, handle: _Worker) -> None:
+        """Retire ``handle`` and start its successor in the background: a new worker takes a
+        few hundred milliseconds to start, which the next query should not have to wait for."""
+        self._retire(handle)
+        with self._live_lock:
+            if self._closed or self._live >= self.size:
+                return
+            self._live += 1
+        threading.Thread(target=self._start_spare, daemon=True).start()
+
+    def _start_spare(self) -> None:
+        try:
+            spare = _Worker(self.path, self.memory)
+        except OSError:
+            with self._live_lock:
+                self._live -= 1
+            return
+        with self._live_lock:
+            closed = self._closed
+        if closed:
+            self._retire(spare)
+        else:
+            self._idle.put(spare)
 
     def _stop_idle(self) -> None:
         while True:
@@ -441,6 +543,8 @@ class SandboxedStore:
         return int(self.info()["quads"])
 
     def close(self) -> None:
+        with self._live_lock:
+            self._closed = True  # no more spare workers
         with self._lock.writing():
             self._stop_idle()
             if self._writer is not None and self._writer.alive:
@@ -467,4 +571,11 @@ def open_backend(settings: Settings) -> SandboxedStore | RemoteStore:
         from graph.remote import RemoteStore  # noqa: PLC0415 - graph.remote imports this module
 
         return RemoteStore.from_settings(settings)
-    return SandboxedStore(settings.store, workers=settings.workers, timeout=settings.query_timeout)
+    return SandboxedStore(
+        settings.store,
+        workers=settings.workers,
+        timeout=settings.query_timeout,
+        long_queries=settings.long_queries,
+        budget=settings.short_query_seconds,
+        memory=settings.query_memory_mb << 20,
+    )

@@ -31,6 +31,11 @@ class Settings:
         answer says so.
     max_request_bytes: the largest request body accepted (413 beyond).
     workers: query worker processes of the embedded store.
+    long_queries: how many queries may run past ``short_query_seconds`` at once; a further
+        one is stopped there (503), so that long queries leave workers free for short ones.
+    short_query_seconds: how long a query may run before it counts as a long query.
+    query_memory_mb: the most memory (MiB of heap) a query worker may use; a query that needs
+        more is stopped (503). With ``workers``, it bounds the server's memory.
     allowed_services: space-separated IRI prefixes that SERVICE, LOAD and FROM may reach
         outside the store; empty (the default) allows none.
     union_default_graph: whether queries see the union of all graphs as their default graph.
@@ -50,7 +55,10 @@ class Settings:
     query_timeout: float = 30.0
     result_limit: int = 100_000
     max_request_bytes: int = 10 * 1024 * 1024
-    workers: int = 2
+    workers: int = 8  # more than the long queries can hold, so lookups always find one
+    long_queries: int = 1
+    short_query_seconds: float = 0.5
+    query_memory_mb: int = 1024
     allowed_services: str = ""
     union_default_graph: bool = True
     dumps: str = ""
@@ -92,8 +100,15 @@ class Settings:
                 f"EURASIA_KG_BASE must end with '/' or '#' so that IRIs can be appended "
                 f"to it, got {self.base!r}"
             )
-        if self.query_timeout <= 0 or self.result_limit <= 0 or self.workers <= 0:
-            raise ValueError("query timeout, result limit and workers must be positive")
+        if (
+            min(self.query_timeout, self.result_limit, self.workers, self.long_queries, self.query_memory_mb)
+            <= 0
+        ):
+            raise ValueError(
+                "query timeout, result limit, workers, long queries and query memory must be positive"
+            )
+        if self.short_query_seconds <= 0:
+            raise ValueError("short query seconds must be positive")
 
 
 def _convert(name: str, raw: str, kind: object) -> object:

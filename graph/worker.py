@@ -359,11 +359,15 @@ def _dump(store: Store, job: DumpJob) -> bytes | None:
 
 
 def main(argv: list[str]) -> None:
-    """``python -m graph.worker PATH``: jobs on stdin, answers on stdout."""
+    """``python -m graph.worker PATH [MEMORY]``: jobs on stdin, answers on stdout; with
+    MEMORY, the worker's heap may grow to at most that many bytes (beyond its job stack)."""
     import threading
     from multiprocessing.connection import Connection
 
-    (path,) = argv
+    path, *memory = argv
+    if memory:
+        # RLIMIT_DATA counts the job thread's stack as soon as it is reserved: allow for it.
+        limit_memory(int(memory[0]) + STACK_BYTES)
     receiver = Connection(0, writable=False)
     sender = Connection(1, readable=False)
     # pyoxigraph recurses once per operator of a long chain (a path, 1+1+..., many OPTIONALs):
@@ -374,6 +378,15 @@ def main(argv: list[str]) -> None:
     thread = threading.Thread(target=serve, args=(path, _Duplex(receiver, sender)), name="jobs")
     thread.start()
     thread.join()
+
+
+def limit_memory(size: int) -> None:
+    """Cap this process's data segment (heap and private mappings, RLIMIT_DATA), so that a
+    query that builds up a huge answer, sort or join fails here, not on the whole machine:
+    the allocation fails and the process aborts, and the sandbox reports it."""
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_DATA, (size, size))
 
 
 class _Duplex:

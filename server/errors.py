@@ -18,6 +18,7 @@ from graph.sandbox import (
     Overloaded,
     QuerySyntaxError,
     QueryTimeout,
+    QueryTooLarge,
     StoreError,
     StoreUnavailable,
 )
@@ -88,6 +89,15 @@ def register(app: Flask) -> None:
         return text(
             503,
             f"the request was stopped: it ran longer than the time limit ({error}); "
+            "narrow it, or add a LIMIT",
+            {"Retry-After": RETRY_AFTER},
+        )
+
+    @app.errorhandler(QueryTooLarge)
+    def too_large(error: QueryTooLarge) -> Response:
+        return text(
+            503,
+            f"the request was stopped: it needed more memory than a query may use ({error}); "
             "narrow it, or add a LIMIT",
             {"Retry-After": RETRY_AFTER},
         )

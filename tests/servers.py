@@ -88,6 +88,7 @@ class LiveServer:
     token: str | None
     backend: str
     log: Path
+    pid: int = 0  # the eurasia-kg process, parent of its query workers
 
     @property
     def sparql(self) -> str:
@@ -126,8 +127,8 @@ def eurasia_kg(
     url = f"http://127.0.0.1:{port}/"
     with _store(directory, backend) as store:
         env["EURASIA_KG_STORE"] = store
-        with running(args, url + "health", env, log):
-            yield LiveServer(url, token, backend, log)
+        with running(args, url + "health", env, log) as process:
+            yield LiveServer(url, token, backend, log, process.pid)
 
 
 @contextmanager
