@@ -255,10 +255,16 @@ class _SourceEmitter:
         for slug, body in _items(citations):
             if slug not in self.citations:
                 continue
+            if not isinstance(body, Mapping):
+                self.error(
+                    getattr(body, "line", citations.key_lines[slug]),
+                    f"citation '{slug}' needs a mapping, e.g. {{outlet: irna, citedDate: 2021-04-05}}",
+                )
+                continue
             node = self.citations[slug]
             yield Quad(node, RDF_TYPE, self.kgo("Citation"), self.provenance)
             yield Quad(node, self.kgo("inReport"), self.report, self.provenance)
-            if isinstance(body, Mapping) and isinstance(body.get("printedAs"), str):
+            if isinstance(body.get("printedAs"), str):
                 yield Quad(
                     node, RDFS_LABEL, Literal(f"({body['printedAs']})", language="en"), self.provenance
                 )
@@ -419,7 +425,7 @@ class _SourceEmitter:
         yield Quad(graph, RDF_TYPE, self.kgo("Claim"), g)
         yield Quad(graph, self.kgo("statedIn"), self._sentence(position), g)
         modality = claim.get("modality", "reported")
-        if modality not in MODALITIES:
+        if not isinstance(modality, str) or modality not in MODALITIES:
             self.error(
                 claim.key_lines.get("modality", claim.line),
                 f"unknown modality '{modality}'; use one of {', '.join(MODALITIES)}",
@@ -427,7 +433,9 @@ class _SourceEmitter:
         else:
             yield Quad(graph, self.kgo("modality"), self.kgo(MODALITIES[modality]), g)
         for cite in _as_list(claim.get("cites")):
-            if cite in self.citations:
+            if not isinstance(cite, str):
+                self.error(claim.key_lines["cites"], "'cites' takes a citation id or a list of them")
+            elif cite in self.citations:
                 yield Quad(graph, self.kgo("citation"), self.citations[cite], g)
             else:
                 self.error(

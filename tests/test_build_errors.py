@@ -115,6 +115,25 @@ CASES = [
         "  khovar: {a: NewsOutlet, label: Khovar",
         ("YAML syntax",),
     ),
+    # Found by test_fuzz_sources: each of these crashed the compiler instead of naming the line.
+    Breakage(
+        "citation that is not a mapping",
+        'unnamed-2021-01-01: {citedDate: 2021-01-01, printedAs: ", January 1, 2021"}',
+        "unnamed-2021-01-01: January 1",
+        ("citation 'unnamed-2021-01-01' needs a mapping",),
+    ),
+    Breakage(
+        "modality that is not text",
+        "modality: assessment",
+        "modality: [assessment]",
+        ("unknown modality",),
+    ),
+    Breakage(
+        "citation id that is not text",
+        "cites: khovar-photo",
+        "cites: {khovar-photo: yes}",
+        ("'cites' takes a citation id or a list of them",),
+    ),
     Breakage(  # no RDF/XML dump or page could carry it: refused on the way in (graph.admission)
         "control character",
         "  khovar: {a: NewsOutlet, label: Khovar}",
