@@ -53,7 +53,7 @@ def _rss(pid: int) -> int:
 
 def _cpu(pid: int, reaped: bool) -> float:
     """Seconds of CPU ``pid`` used, and with ``reaped`` also its children that it has waited
-    for (the query workers the server killed and reaped)."""
+    for (e.g. the query workers killed and reaped)."""
     try:
         fields = (PROC / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
@@ -65,8 +65,9 @@ def _cpu(pid: int, reaped: bool) -> float:
 
 
 def cpu(pid: int) -> float:
-    """Seconds of CPU used so far by ``pid``, its live descendants and the children it reaped."""
-    return sum(_cpu(p, reaped=p == pid) for p in descendants(pid))
+    """Seconds of CPU used so far by ``pid``, its live descendants and the children they
+    reaped (query workers are reaped by the fork server they were forked from)."""
+    return sum(_cpu(p, reaped=True) for p in descendants(pid))
 
 
 def rss(pid: int) -> int:

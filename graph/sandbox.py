@@ -2,11 +2,12 @@
 
 Why processes: pyoxigraph cannot cancel a running query from Python, so a query that
 outlives its timeout is stopped by killing its worker, which frees the CPU at once; a fresh
-worker takes its place. Why read-only workers and a separate writer: RocksDB lets one process
-open a store for writing, and reading it read-only while another process writes is undefined
-behaviour. So queries run in read-only workers; a write waits for the running queries, stops
-the workers, runs in a writer process of its own (killed, it commits nothing), and the next
-queries start fresh workers that see the new state.
+worker takes its place. Workers are forked from a fork server that has pyoxigraph loaded, so
+a fresh one costs milliseconds (``_start``). Why read-only workers and a separate writer:
+RocksDB lets one process open a store for writing, and reading it read-only while another
+process writes is undefined behaviour. So queries run in read-only workers; a write waits for
+the running queries, stops the workers, runs in a writer process of its own (killed, it
+commits nothing), and the next queries start fresh workers that see the new state.
 
 ``SandboxedStore`` also fulfils ``graph.store.Store`` (query, update, replace_graphs ...), so
 the build and the named queries run on it unchanged.
@@ -14,18 +15,22 @@ the build and the named queries run on it unchanged.
 
 from __future__ import annotations
 
+import io
 import logging
+import multiprocessing
+import multiprocessing.process
 import os
 import queue
 import signal
-import subprocess
 import sys
 import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from multiprocessing import context, forkserver, popen_forkserver, reduction, spawn, util
 from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -51,7 +56,6 @@ if TYPE_CHECKING:
     from graph.settings import Settings
 
 log = logging.getLogger(__name__)
-_PROJECT_ROOT = Path(__file__).resolve().parent.parent
 START_TIMEOUT = 60.0
 LOWER_AFTER = 0.1  # seconds; a lookup takes milliseconds, so a query running longer is not one
 EXPORT_TIMEOUT = 3600.0  # a dump of a large store takes minutes, not the query timeout
@@ -119,33 +123,24 @@ class Answer:
 
 
 class _Worker:
-    """A ``python -m graph.worker`` process and the two pipes to it. A subprocess rather than
-    multiprocessing: it needs nothing from the parent's ``__main__`` and inherits no threads.
-    The process outlives its store handles: ``open`` and ``close_store`` switch them."""
+    """A worker process (``graph.worker.main``) and the pipe to it, forked from the fork
+    server (``_start``). The process outlives its store handles: ``open`` and ``close_store``
+    switch them."""
 
     def __init__(self, path: str, memory: int | None = None) -> None:
         self.path = path
         self.read_only: bool | None = None  # None: no store handle open
         self.lowered = False  # at the lowest CPU priority, for good
         self.memory = memory  # the most heap it may use, in bytes; None: no cap
-        self.process = subprocess.Popen(  # noqa: S603 - our own module, no shell
-            [sys.executable, "-m", "graph.worker", path, *([str(memory)] if memory else [])],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            cwd=_PROJECT_ROOT,
-        )
-        assert self.process.stdin and self.process.stdout  # noqa: S101 - set by PIPE above
-        self.sender = Connection(os.dup(self.process.stdin.fileno()), readable=False)
-        self.conn = Connection(os.dup(self.process.stdout.fileno()), writable=False)
-        self.process.stdin.close()
-        self.process.stdout.close()
+        self.exitcode: int | None = None  # set once the process is stopped and reaped
+        self.conn, self.process = _start(path, memory)
 
     def open(self, read_only: bool, verify: bool = False) -> None:
         """Make sure the worker holds a handle of the right kind; ``verify`` checks the store
         first (``graph.integrity``). Raises StoreUnavailable."""
         if self.read_only is read_only:
             return
-        self.sender.send(worker.Open(read_only, verify))
+        self.conn.send(worker.Open(read_only, verify))
         status, detail = self._receive(START_TIMEOUT)
         if status != "ready":
             self.read_only = None
@@ -158,7 +153,7 @@ class _Worker:
         """Drop the store handle (a read-write one is flushed first); the process stays."""
         if self.read_only is None:
             return
-        self.sender.send(worker.Close())
+        self.conn.send(worker.Close())
         self._receive(START_TIMEOUT)
         self.read_only = None
 
@@ -170,7 +165,7 @@ class _Worker:
             return self.conn.recv()
         except EOFError:
             self.kill()
-            if self.memory and self.process.returncode == -signal.SIGABRT:
+            if self.memory and self.exitcode == -signal.SIGABRT:
                 # An allocation beyond the cap aborts the process (Rust's allocation failure).
                 raise QueryTooLarge(f"{self.memory >> 20} MiB") from None
             raise StoreUnavailable("the store worker died") from None
@@ -181,7 +176,7 @@ class _Worker:
 
     def send(self, job: object) -> None:
         try:
-            self.sender.send(job)
+            self.conn.send(job)
         except OSError:  # the process has died: its pipe is broken
             self.kill()
             raise StoreUnavailable("a store worker died") from None
@@ -194,10 +189,14 @@ class _Worker:
         workers get the CPU first. An unprivileged process cannot raise it again, so a lowered
         worker is retired after its job."""
         self.lowered = True
+        pid = self.process.pid
+        # Checked first: the fork server reaps an exited worker, so its pid may be reused.
+        if pid is None or not self.process.is_alive():
+            return  # it has just exited; the answer says how
         try:
-            os.setpriority(os.PRIO_PROCESS, self.process.pid, 19)
+            os.setpriority(os.PRIO_PROCESS, pid, 19)
         except OSError:
-            pass  # it has just exited; the answer says how
+            pass  # it has just exited
 
     def answer(self, timeout: float) -> Any:
         """The answer to the job sent; raises QueryTimeout (killing the worker) after ``timeout``."""
@@ -214,28 +213,100 @@ class _Worker:
 
     @property
     def alive(self) -> bool:
-        return self.process.poll() is None
+        return self.exitcode is None and self.process.is_alive()
 
     def kill(self) -> None:
-        self.process.kill()
-        self.process.wait()
+        """Stop the process at once (SIGKILL: the CPU is free as soon as this returns) and
+        keep its exit status; harmless on a process already stopped."""
+        if self.exitcode is None:
+            # Checked first: the fork server reaps an exited worker, so its pid may be reused.
+            if self.process.is_alive():
+                self.process.kill()
+            self._reap()
         self._close()
 
     def stop(self) -> None:
         """Ask the worker to flush and exit; kill it if it does not."""
         try:
-            self.sender.send(None)
+            self.conn.send(None)
             self.conn.poll(10)
-            self.process.wait(10)
-        except (OSError, EOFError, subprocess.TimeoutExpired):
-            self.kill()
-            return
-        self._close()
+        except (OSError, EOFError):
+            pass
+        self.process.join(10)
+        self.kill()  # only kills a process still running
+
+    def _reap(self) -> None:
+        self.process.join()
+        self.exitcode = self.process.exitcode
+        self.process.close()  # the status pipe from the fork server
 
     def _close(self) -> None:
-        for connection in (self.sender, self.conn):
-            if not connection.closed:
-                connection.close()
+        if not self.conn.closed:
+            self.conn.close()
+
+
+_FORKSERVER = multiprocessing.get_context("forkserver")
+# The fork server imports these once; a worker forked from it starts with them loaded. This
+# module too: a worker unpickles its process object, a _WorkerProcess, on its way in.
+_FORKSERVER.set_forkserver_preload(["pyoxigraph", "graph.worker", "graph.sandbox"])
+
+
+def _start(path: str, memory: int | None) -> tuple[Connection, BaseProcess]:
+    """Start a worker process on the store at ``path``; returns the pipe to it and the process.
+
+    Workers are forked from multiprocessing's fork server: a process started once (by
+    fork-exec: it inherits no threads from this multithreaded server), single-threaded, with
+    pyoxigraph and graph.worker already imported, so that a new worker costs a fork, not an
+    interpreter start and its imports. Its per-process limits (memory, stack) are set in the
+    child, by ``graph.worker.main``.
+    """
+    conn, child_conn = _FORKSERVER.Pipe()
+    process = _WorkerProcess(target=worker.main, args=(path, memory, child_conn), daemon=True)
+    process.start()
+    child_conn.close()
+    # multiprocessing polls each child it knows whenever another one starts, from the thread
+    # starting it; two threads reading one exit status can lose it (QueryTooLarge would read
+    # as StoreUnavailable). Only the thread holding a worker polls it.
+    multiprocessing.process._children.discard(process)  # type: ignore[attr-defined]
+    return conn, process
+
+
+class _WorkerPopen(popen_forkserver.Popen):
+    """``popen_forkserver.Popen`` whose child does not import this process's ``__main__``.
+
+    A fork-server child normally runs the parent's main module again (as ``__mp_main__``) so
+    that objects defined there unpickle; for ``eurasia-kg serve`` that imports the whole
+    command line (half a second) in every worker. A worker needs nothing from it: its target
+    and jobs live in graph.worker. This is Python 3.11's ``_launch`` less the main module's
+    entries in the preparation data.
+    """
+
+    def _launch(self, process_obj: BaseProcess) -> None:
+        prep_data = spawn.get_preparation_data(process_obj.name)
+        prep_data.pop("init_main_from_name", None)
+        prep_data.pop("init_main_from_path", None)
+        buf = io.BytesIO()
+        context.set_spawning_popen(self)
+        try:
+            reduction.dump(prep_data, buf)
+            reduction.dump(process_obj, buf)
+        finally:
+            context.set_spawning_popen(None)
+        # (Private names the stubs lack: the fds to pass, filled by the pickling above.)
+        fds = self._fds  # type: ignore[attr-defined]
+        self.sentinel, w = forkserver.connect_to_new_process(fds)
+        _parent_w = os.dup(w)  # the child sees the parent gone when this closes
+        close_fds = util.close_fds  # type: ignore[attr-defined]
+        self.finalizer = util.Finalize(self, close_fds, (_parent_w, self.sentinel))
+        with open(w, "wb", closefd=True) as f:
+            f.write(buf.getbuffer())
+        self.pid = forkserver.read_signed(self.sentinel)
+
+
+class _WorkerProcess(context.ForkServerProcess):
+    @staticmethod
+    def _Popen(process_obj: BaseProcess) -> _WorkerPopen:  # noqa: N802 - the stdlib's name
+        return _WorkerPopen(process_obj)
 
 
 class _ReadWriteLock:
@@ -438,14 +509,13 @@ class SandboxedStore:
                 self._idle.put(handle)
 
     def _retire(self, handle: _Worker) -> None:
-        if handle.alive:
-            handle.kill()
+        handle.kill()  # stops it if it still runs, and reaps it
         with self._live_lock:
             self._live -= 1
 
     def _replace(self, handle: _Worker) -> None:
-        """Retire ``handle`` and start its successor in the background: a new worker takes a
-        few hundred milliseconds to start, which the next query should not have to wait for."""
+        """Retire ``handle`` and start its successor in the background, which the next query
+        should not have to wait for (forked from the fork server, it starts in milliseconds)."""
         self._retire(handle)
         with self._live_lock:
             if self._closed or self._live >= self.size:

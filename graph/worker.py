@@ -2,7 +2,8 @@
 
 A worker opens the on-disk store (read-only for queries, read-write for a write), answers
 jobs sent over a pipe, and can be killed at any moment: a killed write never commits. It
-imports little besides pyoxigraph, so that it starts fast.
+imports little besides pyoxigraph: the fork server that workers are forked from imports it
+once (``graph.sandbox``), and a fresh worker starts with everything loaded.
 
 Answers cross the pipe as bytes in formats pyoxigraph parses back: solutions as SPARQL TSV,
 graphs as N-Triples or N-Quads. Cutting an answer at the result limit happens here, while
@@ -358,24 +359,22 @@ def _dump(store: Store, job: DumpJob) -> bytes | None:
     return store.dump(format=fmt, from_graph=graph)
 
 
-def main(argv: list[str]) -> None:
-    """``python -m graph.worker PATH [MEMORY]``: jobs on stdin, answers on stdout; with
-    MEMORY, the worker's heap may grow to at most that many bytes (beyond its job stack)."""
+def main(path: str, memory: int | None, conn: Any) -> None:
+    """A query or writer process's main function (``graph.sandbox`` starts it, forked from
+    the fork server): jobs and answers cross ``conn``; with ``memory``, the heap may grow to
+    at most that many bytes (beyond the job stack). It runs in the child after the fork, so
+    the limits it sets are the worker's own, not the fork server's."""
     import threading
-    from multiprocessing.connection import Connection
 
-    path, *memory = argv
     if memory:
         # RLIMIT_DATA counts the job thread's stack as soon as it is reserved: allow for it.
-        limit_memory(int(memory[0]) + STACK_BYTES)
-    receiver = Connection(0, writable=False)
-    sender = Connection(1, readable=False)
+        limit_memory(memory + STACK_BYTES)
     # pyoxigraph recurses once per operator of a long chain (a path, 1+1+..., many OPTIONALs):
     # on the main thread's 8 MiB, some thousands overflow the stack and kill the process. A
     # thread with a larger stack (reserved, touched only as deep as a job goes) holds far more
     # than the guard (server.guard) lets through.
     threading.stack_size(STACK_BYTES)
-    thread = threading.Thread(target=serve, args=(path, _Duplex(receiver, sender)), name="jobs")
+    thread = threading.Thread(target=serve, args=(path, conn), name="jobs")
     thread.start()
     thread.join()
 
@@ -387,18 +386,3 @@ def limit_memory(size: int) -> None:
     import resource
 
     resource.setrlimit(resource.RLIMIT_DATA, (size, size))
-
-
-class _Duplex:
-    def __init__(self, receiver: Any, sender: Any) -> None:
-        self.recv = receiver.recv
-        self.send = sender.send
-
-
-if __name__ == "__main__":
-    import sys
-
-    # Run the module's own copy, so that jobs unpickle as graph.worker classes, not __main__'s.
-    from graph import worker
-
-    worker.main(sys.argv[1:])
