@@ -195,32 +195,24 @@ def test_broken_source_is_refused_and_the_store_kept(case, workspace, reference_
     assert sorted(map(str, store.quads())) == before
 
 
-def test_invalid_utf8_names_the_line(workspace, reference_store) -> None:
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        (b"\xff", "invalid UTF-8 (byte 0xff); save the file as UTF-8"),
+        # Found by test_fuzz_sources: YAML's reader error was not turned into a source error.
+        (b"\x08", "the character U+0008 is not allowed in YAML; delete it"),
+    ],
+    ids=["invalid UTF-8", "control character"],
+)
+def test_a_byte_yaml_cannot_read_names_the_line(workspace, reference_store, bad: bytes, message: str) -> None:
     store, before = reference_store
     path = workspace.sources / SOURCE
-    data = path.read_bytes().replace(b"Zarif\xe2\x80\x99s tour", b"Zarif\xff tour", 1)
+    data = path.read_bytes().replace(b"Zarif\xe2\x80\x99s tour", b"Zarif" + bad + b" tour", 1)
     path.write_bytes(data)
-    line = data[: data.index(b"\xff")].count(b"\n") + 1
+    line = data[: data.index(bad)].count(b"\n") + 1
     with pytest.raises(BuildError) as raised:
         build(workspace, store)
-    assert str(raised.value.errors[0]) == (
-        f"{path}:{line}: invalid UTF-8 (byte 0xff); save the file as UTF-8"
-    )
-    assert sorted(map(str, store.quads())) == before
-
-
-def test_a_control_character_names_the_line(workspace, reference_store) -> None:
-    """Found by test_fuzz_sources: YAML's reader error was not turned into a source error."""
-    store, before = reference_store
-    path = workspace.sources / SOURCE
-    data = path.read_bytes().replace(b"Zarif\xe2\x80\x99s tour", b"Zarif\x08s tour", 1)
-    path.write_bytes(data)
-    line = data[: data.index(b"\x08")].count(b"\n") + 1
-    with pytest.raises(BuildError) as raised:
-        build(workspace, store)
-    assert str(raised.value.errors[0]) == (
-        f"{path}:{line}: the character U+0008 is not allowed in YAML; delete it"
-    )
+    assert str(raised.value.errors[0]) == f"{path}:{line}: {message}"
     assert sorted(map(str, store.quads())) == before
 
 
