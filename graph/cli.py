@@ -90,6 +90,11 @@ FORMATS = ["table", "json", "csv", "tsv", "xml", "turtle", "ntriples"]
     help="MiB of memory a query worker may use [EURASIA_KG_QUERY_MEMORY_MB; 1024].",
 )
 @click.option(
+    "--answer-cache-mb",
+    type=int,
+    help="MiB of answers kept until the next write [EURASIA_KG_ANSWER_CACHE_MB; 64].",
+)
+@click.option(
     "--allowed-services",
     help="IRI prefixes SERVICE/LOAD/FROM may reach [EURASIA_KG_ALLOWED_SERVICES].",
 )

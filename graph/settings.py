@@ -36,6 +36,8 @@ class Settings:
     short_query_seconds: how long a query may run before it counts as a long query.
     query_memory_mb: the most memory (MiB of heap) a query worker may use; a query that needs
         more is stopped (503). With ``workers``, it bounds the server's memory.
+    answer_cache_mb: MiB of serialized query answers the server keeps until the next write
+        (embedded store only; 0 keeps none).
     allowed_services: space-separated IRI prefixes that SERVICE, LOAD and FROM may reach
         outside the store; empty (the default) allows none.
     union_default_graph: whether queries see the union of all graphs as their default graph.
@@ -59,6 +61,7 @@ class Settings:
     long_queries: int = 1
     short_query_seconds: float = 0.5
     query_memory_mb: int = 1024
+    answer_cache_mb: int = 64
     allowed_services: str = ""
     union_default_graph: bool = True
     dumps: str = ""

@@ -19,6 +19,7 @@ from graph.namespaces import Dataset
 from graph.sandbox import open_backend
 from graph.settings import Settings
 from server import browse, display, errors, exports, graph_store, named, openapi, sparql
+from server.answer_cache import AnswerCache
 from server.context import EXTENSION, Context
 
 log = logging.getLogger(__name__)
@@ -42,7 +43,10 @@ def create_app(settings: Settings | None = None, *, build_if_empty: bool = True)
         store.close()  # stop the workers and release the store's lock
         raise
     shelf = Shelf(settings.dumps_directory, store, Dataset(settings.base))
-    app.extensions[EXTENSION] = Context(settings, store, shelf)
+    # A remote store can change behind this server's back, so its answers are never kept.
+    keep = settings.answer_cache_mb > 0 and not settings.remote
+    answers = AnswerCache(settings.answer_cache_mb << 20) if keep else None
+    app.extensions[EXTENSION] = Context(settings, store, shelf, answers=answers)
     app.register_blueprint(sparql.blueprint)
     app.register_blueprint(graph_store.blueprint)
     app.register_blueprint(exports.blueprint)

@@ -15,6 +15,7 @@ from graph.remote import RemoteStore
 from graph.sandbox import SandboxedStore
 from graph.search import Index
 from graph.settings import Settings
+from server.answer_cache import AnswerCache
 
 EXTENSION = "eurasia_kg"
 T = TypeVar("T")
@@ -26,6 +27,7 @@ class Context:
     store: SandboxedStore | RemoteStore
     shelf: Shelf
     version: int = 0  # counts the writes made through this server; dumps are made per version
+    answers: AnswerCache | None = None  # None: answers are not kept (a remote store)
     _graphs: frozenset[str] | None = field(default=None, repr=False)
     _memo: dict[str, tuple[int, Any]] = field(default_factory=dict, repr=False)
     _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)  # memo may nest

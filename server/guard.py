@@ -29,6 +29,7 @@ _GROUP_WORDS = {"OPTIONAL", "UNION", "MINUS", "FILTER", "BIND", "GRAPH", "SERVIC
 _PREFIX = {"!", "-", "+", "^"}
 
 _FORMS = {"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"}
+_VOLATILE = {"RAND", "NOW", "UUID", "STRUUID"}
 
 
 class GuardError(ValueError):
@@ -45,6 +46,7 @@ class Shape:
     from_graphs: list[str] = field(default_factory=list)
     from_named: list[str] = field(default_factory=list)
     depth: int = 0
+    volatile: bool = False  # calls RAND, NOW, UUID or STRUUID: each run may answer differently
     operators: int = 0  # operators and group keywords outside DATA and VALUES blocks
     prefix_run: int = 0  # the longest run of ! - + ^ in a row
 
@@ -96,6 +98,8 @@ def shape(text: str) -> Shape:
             base = target(i + 1) or base
         elif word in _FORMS and result.form is None:
             result.form = word
+        elif word in _VOLATILE:
+            result.volatile = True
         elif word in {"SERVICE", "LOAD"}:
             j = i + 1 + (i + 1 < len(tokens) and tokens[i + 1][1].upper() == "SILENT")
             (result.services if word == "SERVICE" else result.loads).append(target(j) or "?")

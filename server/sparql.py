@@ -12,17 +12,19 @@ from flask_cors import cross_origin
 
 from graph import worker
 from server import auth, conneg, service_description
-from server.context import context
+from server.answer_cache import Kept
+from server.context import Context, context
 from server.errors import bad_request, not_acceptable
 from server.guard import check, shape
-from server.protocol import read
+from server.protocol import Operation, read
 
 blueprint = Blueprint("sparql", __name__)
 TRUNCATED = "Eurasia-KG-Truncated"
+CACHE = "Eurasia-KG-Cache"  # "hit" when the answer was kept from an earlier run (server.answer_cache)
 
 
 @blueprint.route("/sparql", methods=["GET", "POST"])
-@cross_origin(methods=["GET", "POST"], expose_headers=[TRUNCATED])
+@cross_origin(methods=["GET", "POST"], expose_headers=[TRUNCATED, CACHE])
 def query() -> Response:
     operation = read(request, "query")
     if operation is None:
@@ -41,6 +43,26 @@ def query() -> Response:
         kg.settings.allowed_services.split(),
         protocol_graphs,
     )
+    graphs = (tuple(operation.default_graphs), tuple(operation.named_graphs))
+    key = (operation.text, graphs, request.base_url, chosen.name)
+    version = kg.version  # read before the query runs: an answer is never kept under a later one
+    cache = kg.answers if kg.answers and not found.volatile else None
+    kept = cache.get(version, key) if cache else None
+    hit = kept is not None
+    if kept is None:
+        kept = _run(kg, operation, chosen)
+        if cache:
+            cache.put(version, key, kept)
+    response = Response(kept.body, content_type=f"{kept.media_type}; charset=utf-8")
+    response.headers[CACHE] = "hit" if hit else "miss"
+    response.vary.add("Accept")
+    if kept.truncated:
+        response.headers[TRUNCATED] = f"limit={kg.settings.result_limit}"
+    return response
+
+
+def _run(kg: Context, operation: Operation, chosen: conneg.Format) -> Kept:
+    """Run the query in a worker and serialize its answer in the negotiated format."""
     answer = kg.store.answer(
         operation.text,
         union=kg.settings.union_default_graph,
@@ -50,17 +72,14 @@ def query() -> Response:
         base_iri=request.base_url,  # the protocol lets the service choose; the endpoint's own URL
     )
     if answer.kind == "graph" and chosen not in conneg.GRAPHS:
-        chosen = conneg.negotiate(request.headers.get("Accept"), conneg.GRAPHS, request.args.get("format"))
-        if chosen is None:
+        found = conneg.negotiate(request.headers.get("Accept"), conneg.GRAPHS, request.args.get("format"))
+        if found is None:
             raise not_acceptable([f.media_type for f in conneg.GRAPHS])
+        chosen = found
     body = answer.serialize(
         conneg.PYOXIGRAPH_RESULTS.get(chosen.name), conneg.PYOXIGRAPH_RDF.get(chosen.name)
     )
-    response = Response(body, content_type=f"{chosen.media_type}; charset=utf-8")
-    response.vary.add("Accept")
-    if answer.truncated:
-        response.headers[TRUNCATED] = f"limit={kg.settings.result_limit}"
-    return response
+    return Kept(body, chosen.media_type, answer.truncated)
 
 
 @blueprint.route("/update", methods=["GET", "POST"])

@@ -89,6 +89,7 @@ class LiveServer:
     backend: str
     log: Path
     pid: int = 0  # the eurasia-kg process, parent of its query workers
+    location: str = ""  # EURASIA_KG_STORE: the store's directory, or the remote query URL
 
     @property
     def sparql(self) -> str:
@@ -128,7 +129,7 @@ def eurasia_kg(
     with _store(directory, backend) as store:
         env["EURASIA_KG_STORE"] = store
         with running(args, url + "health", env, log) as process:
-            yield LiveServer(url, token, backend, log, process.pid)
+            yield LiveServer(url, token, backend, log, process.pid, store)
 
 
 @contextmanager
