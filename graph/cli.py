@@ -260,12 +260,19 @@ def _load(spec: str) -> queries.NamedQuery:
     type=int,
     help="Request threads [EURASIA_KG_THREADS].",
 )
+@click.option(
+    "--http",
+    type=click.Choice(["waitress", "granian"]),
+    default="waitress",
+    show_default=True,
+    envvar="EURASIA_KG_HTTP",
+    help="The HTTP server: waitress (pure Python) or granian (Rust, about 3x the requests "
+    "per second) [EURASIA_KG_HTTP].",
+)
 @click.pass_obj
-def serve(settings: Settings, host: str, port: int, threads: int) -> None:
-    """Serve the SPARQL endpoint and the graph over HTTP (waitress), building it if empty."""
+def serve(settings: Settings, host: str, port: int, threads: int, http: str) -> None:
+    """Serve the SPARQL endpoint and the graph over HTTP, building it if empty."""
     import logging
-
-    import waitress
 
     from server import create_app
 
@@ -276,9 +283,16 @@ def serve(settings: Settings, host: str, port: int, threads: int) -> None:
         raise click.ClickException(str(error)) from None
     click.echo(
         f"eurasia-kg: SPARQL endpoint at http://{host}:{port}/sparql "
-        f"({'writes enabled' if settings.write_token else 'read-only'})",
+        f"({'writes enabled' if settings.write_token else 'read-only'}, {http})",
         err=True,
     )
+    if http == "granian":
+        from server import http_granian
+
+        http_granian.serve(app, settings, host, port, threads)
+        return
+    import waitress
+
     waitress.serve(
         app,
         host=host,
