@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Protocol
+from typing import IO, Protocol, runtime_checkable
 
 from pyoxigraph import NamedNode, RdfFormat, parse
 
@@ -30,6 +30,16 @@ class Loader(Protocol):
     def load(
         self, stream: IO[bytes], fmt: RdfFormat, graph: NamedNode | None, base_iri: str | None
     ) -> None: ...
+
+
+@runtime_checkable
+class BulkLoader(Loader, Protocol):
+    def bulk_load(
+        self, stream: IO[bytes], fmt: RdfFormat, graph: NamedNode | None, base_iri: str | None
+    ) -> None: ...
+
+
+BULK_BYTES = 4 * 2**20  # files at least this large (as stored, compressed or not) load in bulk
 
 
 @dataclass(frozen=True)
@@ -174,9 +184,14 @@ def load(
     base_iri: str | None,
     progress: Progress | None = None,
 ) -> None:
-    """Load the (checked) file in one transaction, into ``graph`` for triple formats."""
+    """Load the (checked) file into ``graph`` for triple formats: in one transaction, or, for
+    a file of ``BULK_BYTES`` or more into a store that can, with its bulk loader (see
+    ``EmbeddedStore.bulk_load`` for what that guarantees)."""
     with opened(file, progress) as stream:
-        store.load(stream, file.format, graph, base_iri)
+        if isinstance(store, BulkLoader) and file.size >= BULK_BYTES:
+            store.bulk_load(stream, file.format, graph, base_iri)
+        else:
+            store.load(stream, file.format, graph, base_iri)
 
 
 class _Counting:

@@ -4,12 +4,15 @@ same verdict as the term-by-term admission check, for each kind of byte that may
 from __future__ import annotations
 
 import gzip
+import io
 import re
 from pathlib import Path
 
 import pytest
+from pyoxigraph import RdfFormat
 
 from graph import load
+from graph.store import EmbeddedStore
 
 GOOD = '<http://example.org/kuryk> <http://example.org/name> "{}"@en .\n'
 # (what the case shows, the literal as written in N-Triples, the refusal or None)
@@ -46,9 +49,40 @@ def test_screened_check_agrees_with_admission(
 
 
 def test_screening_sees_a_match_split_across_reads() -> None:
-    import io
-
     stream = load._Screening(io.BytesIO(b"abc\xef\xbf\xbexyz"))
     while stream.read(4):
         pass
     assert stream.suspect
+
+
+def big_ntriples(lines: int) -> bytes:
+    return b"".join(
+        b"<http://example.org/s%d> <http://example.org/p> <http://example.org/o> .\n" % i
+        for i in range(lines)
+    )
+
+
+def test_a_large_file_loads_in_bulk_into_a_store_on_disk(tmp_path: Path) -> None:
+    path = tmp_path / "large.nt"
+    path.write_bytes(big_ntriples(70_000))
+    assert path.stat().st_size >= load.BULK_BYTES
+    store = EmbeddedStore(tmp_path / "store")
+    rdf_file = load.identify(path)
+    load.load(store, rdf_file, None, None)
+    assert len(store) == load.check(rdf_file, None) == 70_000
+    store.close()
+
+
+def test_a_bulk_load_that_fails_at_its_end_leaves_the_store_as_it_was(tmp_path: Path) -> None:
+    store = EmbeddedStore(tmp_path / "store")
+    store.load(
+        io.BytesIO(b"<http://example.org/a> <http://example.org/b> <http://example.org/c> ."),
+        RdfFormat.N_TRIPLES,
+        None,
+        None,
+    )
+    broken = big_ntriples(70_000) + b"<http://example.org/a> <http://example.org/b> broken .\n"
+    with pytest.raises(SyntaxError):
+        store.bulk_load(io.BytesIO(broken), RdfFormat.N_TRIPLES, None, None)
+    assert len(store) == 1
+    store.close()
