@@ -25,6 +25,7 @@ from graph.store import Store
 from graph.yaml_reader import SourceError
 from ontology import ontology_triples
 from ontology.index import OntologyIndex
+from ontology.owl2rl import CombinedReasoner, OwlRlReasoner
 from ontology.reasoning import HermitReasoner, Reasoner
 from ontology.validation import Violation, validate
 
@@ -88,10 +89,19 @@ def check(settings: Settings) -> list[Violation]:
     return validate(_triples(quads), ontology, settings.base)
 
 
+def reasoner_for(settings: Settings) -> Reasoner:
+    """The reasoner that ``settings.reasoner`` names."""
+    if settings.reasoner == "owl2rl":
+        return OwlRlReasoner()
+    if settings.reasoner == "hermit+owl2rl":
+        return CombinedReasoner()
+    return HermitReasoner()
+
+
 def build(settings: Settings, store: Store, reasoner: Reasoner | None = None) -> BuildSummary:
     """Rebuild the store's graphs from the sources. Raises BuildError, ValidationError or
     InconsistentError, and then leaves the store as it was."""
-    reasoner = reasoner or HermitReasoner()
+    reasoner = reasoner or reasoner_for(settings)
     dataset = Dataset(settings.base)
     seconds: dict[str, float] = {}
     clock = time.perf_counter()

@@ -103,6 +103,11 @@ FORMATS = ["table", "json", "csv", "tsv", "xml", "turtle", "ntriples"]
     default=None,
     help="Queries see the union of all graphs [EURASIA_KG_UNION_DEFAULT_GRAPH; on].",
 )
+@click.option(
+    "--reasoner",
+    type=click.Choice(["hermit", "owl2rl", "hermit+owl2rl"]),
+    help="The build's reasoning step [EURASIA_KG_REASONER; hermit].",
+)
 @click.pass_context
 def main(ctx: click.Context, write_token_file: Path | None, **options: object) -> None:
     """eurasia-kg: reports on Eurasian geopolitics as a knowledge graph."""

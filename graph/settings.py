@@ -13,6 +13,7 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_BASE = "https://w3id.org/eurasia-kg/"
+REASONERS = ("hermit", "owl2rl", "hermit+owl2rl")
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,9 @@ class Settings:
     union_default_graph: whether queries see the union of all graphs as their default graph.
     dumps: where the server keeps the dump files it offers under /export/; by default a
         ``dumps`` folder beside the embedded store (``data/dumps`` for a remote store).
+    reasoner: the build's reasoning step: ``hermit`` (HermiT: consistency and OWL 2 DL types),
+        ``owl2rl`` (OWL 2 RL materialization by ``reasonable``: subclass and subproperty
+        consequences, fast on large data) or ``hermit+owl2rl`` (both).
     """
 
     base: str = DEFAULT_BASE
@@ -65,6 +69,7 @@ class Settings:
     allowed_services: str = ""
     union_default_graph: bool = True
     dumps: str = ""
+    reasoner: str = "hermit"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:
@@ -109,6 +114,10 @@ class Settings:
         ):
             raise ValueError(
                 "query timeout, result limit, workers, long queries and query memory must be positive"
+            )
+        if self.reasoner not in REASONERS:
+            raise ValueError(
+                f"EURASIA_KG_REASONER must be one of {', '.join(REASONERS)}, got {self.reasoner!r}"
             )
         if self.short_query_seconds <= 0:
             raise ValueError("short query seconds must be positive")

@@ -125,6 +125,7 @@ class EmbeddedStore:
     when the store is damaged."""
 
     def __init__(self, path: str | Path | None = None) -> None:
+        self.on_disk = path is not None
         if path is None:
             self._store = OxStore()
             return
@@ -153,6 +154,19 @@ class EmbeddedStore:
     def load(self, stream: IO[bytes], fmt: RdfFormat, graph: NamedNode | None, base_iri: str | None) -> None:
         """Load RDF in one transaction (the whole input is held in memory until it commits)."""
         self._store.load(stream, format=fmt, to_graph=graph or DefaultGraph(), base_iri=base_iri)
+
+    def bulk_load(
+        self, stream: IO[bytes], fmt: RdfFormat, graph: NamedNode | None, base_iri: str | None
+    ) -> None:
+        """Load a large input with pyoxigraph's bulk loader: it sorts the input into new RocksDB
+        files and adds them at the end, so that memory stays bounded and the load runs about
+        five times faster than ``load`` on disk. An input that fails to parse, even at its
+        end, leaves the store as it was (``tests/test_load_check.py``); pyoxigraph documents
+        no stronger guarantee, so after a crash mid-load check the store. In memory, ``load``."""
+        if not self.on_disk:
+            self.load(stream, fmt, graph, base_iri)
+            return
+        self._store.bulk_load(stream, format=fmt, to_graph=graph or DefaultGraph(), base_iri=base_iri)
 
     def replace_graphs(self, prefix: str, quads: Iterable[Quad]) -> None:
         # One SPARQL update is one transaction: readers see the old graphs or the new, never a mix.
