@@ -39,9 +39,6 @@ class BulkLoader(Loader, Protocol):
     ) -> None: ...
 
 
-BULK_BYTES = 4 * 2**20  # files at least this large (as stored, compressed or not) load in bulk
-
-
 @dataclass(frozen=True)
 class RdfFile:
     path: Path
@@ -183,12 +180,13 @@ def load(
     graph: NamedNode | None,
     base_iri: str | None,
     progress: Progress | None = None,
+    bulk: bool = False,
 ) -> None:
-    """Load the (checked) file into ``graph`` for triple formats: in one transaction, or, for
-    a file of ``BULK_BYTES`` or more into a store that can, with its bulk loader (see
-    ``EmbeddedStore.bulk_load`` for what that guarantees)."""
+    """Load the (checked) file into ``graph`` for triple formats: in one transaction, or with
+    ``bulk`` into a store that can, with its bulk loader: faster and in bounded memory, but a
+    crash mid-load may leave part of the file (see ``EmbeddedStore.bulk_load``)."""
     with opened(file, progress) as stream:
-        if isinstance(store, BulkLoader) and file.size >= BULK_BYTES:
+        if bulk and isinstance(store, BulkLoader):
             store.bulk_load(stream, file.format, graph, base_iri)
         else:
             store.load(stream, file.format, graph, base_iri)
