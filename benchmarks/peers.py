@@ -89,6 +89,7 @@ class Servers:
         print(f"  {name}: up and loaded in {time.monotonic() - started:.1f} s", flush=True)
 
     def restart(self, name: str) -> None:
+        print(f"  {name}: restarting, so that it stops computing an abandoned query", flush=True)
         self.stacks.pop(name).close()
         self.start(name)
 
@@ -123,7 +124,7 @@ def check_answers(
                 result.rows = count_rows(servers.endpoints[name], sparql, timeout)
             except TimeoutError:
                 result.problem = f"timeout > {timeout:g} s"
-                servers.restart(name)  # so that it stops computing the abandoned query
+                servers.restart(name)
             except (OSError, ValueError, KeyError) as error:
                 result.problem = f"error: {str(error)[:60]}"
             else:
@@ -173,7 +174,7 @@ def print_machine(endpoints: dict[str, Endpoint]) -> None:
     )
     memory = int(Path("/proc/meminfo").read_text().split()[1]) / 2**20
     print(f"machine: {os.cpu_count()} cores, {cpu}, {memory:.1f} GiB RAM, {platform.platform()}")
-    print(f"load generator: {os.popen('wrk -v 2>&1').read().splitlines()[0][:40]}")  # noqa: S605, S607
+    print(f"load generator: {' '.join(os.popen('wrk -v 2>&1').read().split()[:2])}, one thread")  # noqa: S605, S607
     for endpoint in endpoints.values():
         print(f"{endpoint.name}: {endpoint.version}")
 
