@@ -75,11 +75,12 @@ def start_eurasia_kg(files: list[Path], work: Path) -> Iterator[Endpoint]:
     args = [exe, "serve", "--host", "127.0.0.1", "--port", str(port)]
     with running(args, url + "health", env, work / "eurasia-kg.log") as process:
         import pyoxigraph  # noqa: PLC0415
-        import waitress  # noqa: F401, PLC0415
 
+        http = env.get("EURASIA_KG_HTTP", "waitress")  # serve --http, from the environment
+        cache = env.get("EURASIA_KG_ANSWER_CACHE_MB", "64")
         version = (
             f"eurasia-kg {_git_head()}, pyoxigraph {pyoxigraph.__version__}, "
-            f"waitress {importlib.metadata.version('waitress')}"
+            f"{http} {importlib.metadata.version(http)}, answer cache {cache} MiB"
         )
         yield Endpoint("eurasia-kg", url + "sparql", process.pid, version)
 
