@@ -30,14 +30,15 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 import queries
 from benchmarks import generate as generator
 from benchmarks.generate import generate, parse_size
 from tests.conftest import SHARED
-from tests.servers import eurasia_kg
+from tests.servers import free_port, running
 
 PAGES = ["iran", "tajikistan", "syn-foreign-iran-0", "syn-corridor-0", "syn-port-1", "irna"]
 SEARCHES = ["zarif", "port of"]
@@ -96,7 +97,9 @@ def repeated(work: Callable[[], None], rounds: int) -> float | None:
         try:
             work()
         except (OSError, subprocess.CalledProcessError) as error:  # HTTP errors, timeouts
-            print(f"  failed: {error}", file=sys.stderr)
+            http = isinstance(error, urllib.error.HTTPError)
+            body = error.read(300).decode(errors="replace") if http else ""  # type: ignore[union-attr]
+            print(f"  failed: {error} {body.strip()}", file=sys.stderr)
             return None
         times.append(time.perf_counter() - started)
         if sum(times) > BUDGET_S:
@@ -110,23 +113,38 @@ def fetch(url: str, accept: str) -> None:
         response.read()
 
 
-def over_http(store: Path, rounds: int, timeout: float) -> Results:
-    """Named questions, entity pages and search, over HTTP on a server on ``store``."""
+@contextmanager
+def served(store: Path, timeout: float) -> Iterator[str]:
+    """``eurasia-kg serve`` on ``store``, read-only; its base URL. Up when the query catalogue
+    answers: /health counts the quads, which takes minutes at 10M."""
+    port = free_port()
+    env = {**environment(store), "EURASIA_KG_QUERY_TIMEOUT": str(timeout)}
+    env.pop("EURASIA_KG_WRITE_TOKEN", None)
+    exe = shutil.which("eurasia-kg") or "eurasia-kg"
+    args = [exe, "serve", "--host", "127.0.0.1", "--port", str(port)]
+    url = f"http://127.0.0.1:{port}/"
+    with running(args, url + "queries/", env, store.parent / "server.log"):
+        yield url
+
+
+def over_http(store: Path, rounds: int, timeout: float, server: str | None = None) -> Results:
+    """Named questions, entity pages and search, over HTTP on a server on ``store`` (or on the
+    running ``server``, a base URL)."""
     results: Results = {}
-    with eurasia_kg(store.parent, token=None, query_timeout=str(timeout)) as server:
+    with nullcontext(server) if server else served(store, timeout) as base:
         for name, question in queries.catalogue().items():
             params = urllib.parse.urlencode(queries.examples(question))
-            url = f"{server.url}queries/{name}?{params}"
+            url = f"{base}queries/{name}?{params}"
             accept = "text/turtle" if "CONSTRUCT" in question.text else "application/sparql-results+json"
             results[f"q {name}"] = repeated(lambda u=url, a=accept: fetch(u, a), rounds)  # type: ignore[misc]
             print(f"  q {name}: {results[f'q {name}']}", flush=True)
         for number, page in enumerate(PAGES):
-            url = f"{server.url}id/{page}"
+            url = f"{base}id/{page}"
             if number == 0:  # the first page builds the server's event index, kept until a write
                 results["first page (event index)"] = repeated(lambda u=url: fetch(u, "text/html"), 1)  # type: ignore[misc]
             results[f"page {page}"] = repeated(lambda u=url: fetch(u, "text/html"), rounds)  # type: ignore[misc]
         for number, words in enumerate(SEARCHES):
-            url = f"{server.url}search?format=json&q={urllib.parse.quote(words)}"
+            url = f"{base}search?format=json&q={urllib.parse.quote(words)}"
             if number == 0:  # the first search builds the name index
                 results["first search (name index)"] = repeated(lambda u=url: fetch(u, "application/json"), 1)  # type: ignore[misc]
             results[f"search {words}"] = repeated(lambda u=url: fetch(u, "application/json"), rounds)  # type: ignore[misc]
@@ -238,6 +256,7 @@ def main() -> None:
         type=Path,
         help="measure this already loaded directory (holding store/ and loaded.json); one size only",
     )
+    parser.add_argument("--server", help="measure this running server (base URL) on --loaded's store")
     parser.add_argument("--only-load", action="store_true", help="generate, build and load; no queries")
     args = parser.parse_args()
     args.data.mkdir(parents=True, exist_ok=True)
@@ -252,7 +271,7 @@ def main() -> None:
         rows[label] = {**costs, "load avg before": os.getloadavg()[0]}
         if args.only_load:
             continue
-        measured = over_http(store, args.rounds, args.timeout)
+        measured = over_http(store, args.rounds, args.timeout, args.server)
         measured.update(exports(store, args.exports))
         rows[label].update({**summary(measured), **measured, "load avg after": os.getloadavg()[0]})
         (args.data / f"results-{label}-seed{args.seed}.json").write_text(json.dumps(rows[label], indent=1))
