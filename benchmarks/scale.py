@@ -164,13 +164,19 @@ def exports(store: Path, formats: list[str]) -> Results:
 
 
 def summary(results: Results) -> Results:
-    """Medians over the named questions and over the pages, as the goals state them."""
-    named = [v for k, v in results.items() if k.startswith("q ") and v is not None]
-    pages = [v for k, v in results.items() if k.startswith("page ") and v is not None]
+    """Medians over the named questions and over the pages, as the goals state them. A
+    measurement that timed out counts as slower than all others; a median or maximum that
+    falls on one is None (shown as failed), not a figure over the ones that answered."""
+    named = [math.inf if v is None else v for k, v in results.items() if k.startswith("q ")]
+    pages = [math.inf if v is None else v for k, v in results.items() if k.startswith("page ")]
+
+    def finite(value: float | None) -> float | None:
+        return value if value is not None and math.isfinite(value) else None
+
     return {
-        "named questions median": statistics.median(named) if named else None,
-        "named questions max": max(named) if named else None,
-        "entity pages median": statistics.median(pages) if pages else None,
+        "named questions median": finite(statistics.median(named)) if named else None,
+        "named questions max": finite(max(named)) if named else None,
+        "entity pages median": finite(statistics.median(pages)) if pages else None,
     }
 
 
