@@ -21,6 +21,7 @@ from graph.settings import Settings
 from server import browse, display, errors, exports, graph_store, named, openapi, sparql
 from server.answer_cache import AnswerCache
 from server.context import EXTENSION, Context
+from server.replay import ReplayKept
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +47,10 @@ def create_app(settings: Settings | None = None, *, build_if_empty: bool = True)
     # A remote store can change behind this server's back, so its answers are never kept.
     keep = settings.answer_cache_mb > 0 and not settings.remote
     answers = AnswerCache(settings.answer_cache_mb << 20) if keep else None
-    app.extensions[EXTENSION] = Context(settings, store, shelf, answers=answers)
+    kg = Context(settings, store, shelf, answers=answers)
+    app.extensions[EXTENSION] = kg
+    if answers:
+        app.wsgi_app = ReplayKept(app.wsgi_app, kg, answers)  # type: ignore[method-assign]
     app.register_blueprint(sparql.blueprint)
     app.register_blueprint(graph_store.blueprint)
     app.register_blueprint(exports.blueprint)

@@ -14,6 +14,15 @@ import threading
 from collections import OrderedDict
 from collections.abc import Hashable
 from dataclasses import dataclass
+from typing import Protocol, TypeVar
+
+
+class Answer(Protocol):
+    @property
+    def body(self) -> bytes: ...
+
+
+A = TypeVar("A", bound=Answer)
 
 
 @dataclass(frozen=True)
@@ -24,29 +33,32 @@ class Kept:
 
 
 class AnswerCache:
-    """A bounded LRU map from (store version, request) to a serialized answer.
+    """A bounded LRU map from (store version, request) to a serialized answer of some kind
+    (a ``Kept`` answer, or a whole HTTP response in ``server.replay``).
 
     >>> cache = AnswerCache(capacity=1024)
     >>> cache.put(0, "q", Kept(b"rows", "text/csv", False))
-    >>> cache.get(0, "q").body, cache.get(1, "q")
+    >>> cache.get(0, "q", Kept).body, cache.get(1, "q", Kept)
     (b'rows', None)
     """
 
     def __init__(self, capacity: int) -> None:
         self.capacity = capacity
-        self._entries: OrderedDict[tuple[int, Hashable], Kept] = OrderedDict()
+        self._entries: OrderedDict[tuple[int, Hashable], Answer] = OrderedDict()
         self._size = 0
         self._version = 0
         self._lock = threading.Lock()
 
-    def get(self, version: int, key: Hashable) -> Kept | None:
+    def get(self, version: int, key: Hashable, kind: type[A]) -> A | None:
+        """The answer kept for ``key`` at ``version``, if it is a ``kind``."""
         with self._lock:
             kept = self._entries.get((version, key))
-            if kept is not None:
-                self._entries.move_to_end((version, key))
+            if not isinstance(kept, kind):
+                return None
+            self._entries.move_to_end((version, key))
             return kept
 
-    def put(self, version: int, key: Hashable, kept: Kept) -> None:
+    def put(self, version: int, key: Hashable, kept: Answer) -> None:
         if len(kept.body) > self.capacity // 16:
             return  # a large answer would push out many small ones, which are the common case
         with self._lock:

@@ -47,7 +47,7 @@ def query() -> Response:
     key = (operation.text, graphs, request.base_url, chosen.name)
     version = kg.version  # read before the query runs: an answer is never kept under a later one
     cache = kg.answers if kg.answers and not found.volatile else None
-    kept = cache.get(version, key) if cache else None
+    kept = cache.get(version, key, Kept) if cache else None
     hit = kept is not None
     if kept is None:
         kept = _run(kg, operation, chosen)

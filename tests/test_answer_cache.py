@@ -17,10 +17,17 @@ COUNT = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH <http://example.org/cache> { ?s ?
 TURTLE = "text/turtle"
 
 
-def ask(server: LiveServer, query: str, accept: str = "text/csv") -> tuple[str, str, Message]:
-    """The body, the media type and the headers of the answer to ``query``."""
-    url = f"{server.sparql}?{urllib.parse.urlencode({'query': query})}"
-    request = urllib.request.Request(url, headers={"Accept": accept})  # noqa: S310 - loopback
+def ask(
+    server: LiveServer,
+    query: str,
+    accept: str = "text/csv",
+    headers: dict[str, str] | None = None,
+    post: bool = False,
+) -> tuple[str, str, Message]:
+    """The body, the media type and the headers of the answer to ``query`` (GET, or a form POST)."""
+    form = urllib.parse.urlencode({"query": query})
+    url, data = (server.sparql, form.encode()) if post else (f"{server.sparql}?{form}", None)
+    request = urllib.request.Request(url, data=data, headers={"Accept": accept, **(headers or {})})  # noqa: S310
     with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 - loopback
         return response.read().decode(), response.headers.get_content_type(), response.headers
 
@@ -82,3 +89,39 @@ def test_a_remote_store_changed_behind_the_server_is_seen(tmp_path_factory: pyte
         put(f"{oxigraph_store}?graph=http://example.org/cache", triples(2), token=None)
         body, _, headers = ask(live, COUNT)
         assert (body.split(), headers.get(CACHE)) == (["n", "2"], "miss")
+
+
+def test_a_replayed_answer_is_the_kept_one_again(server: LiveServer) -> None:
+    """The third ask is replayed in front of the app (server.replay): the same bytes and headers."""
+    query = "SELECT ?n WHERE { VALUES ?n { 1 2 } }"
+    answers = [ask(server, query) for _ in range(3)]
+    assert [a[2].get(CACHE) for a in answers] == ["miss", "hit", "hit"]
+    assert answers[0][0] == answers[1][0] == answers[2][0]
+    kept, replayed = ({(k.lower(), v) for k, v in a[2].items() if k.lower() != "date"} for a in answers[1:])
+    assert kept == replayed
+
+
+def test_posted_queries_are_kept_too(server: LiveServer) -> None:
+    query = "SELECT ?n WHERE { VALUES ?n { 3 } }"
+    first, second = ask(server, query, post=True), ask(server, query, post=True)
+    assert first[0] == second[0]
+    assert (first[2].get(CACHE), second[2].get(CACHE)) == ("miss", "hit")
+
+
+def test_the_endpoints_own_address_is_part_of_the_key(server: LiveServer) -> None:
+    """A relative IRI resolves against the endpoint's URL, so an answer asked through another
+    host name is another answer."""
+    query = 'SELECT (IRI("x") AS ?i) WHERE {}'
+    here = ask(server, query, headers={"Host": "here.example"})
+    there = ask(server, query, headers={"Host": "there.example"})
+    again = ask(server, query, headers={"Host": "here.example"})
+    assert "here.example" in here[0] and "there.example" in there[0]
+    assert (again[0], again[2].get(CACHE)) == (here[0], "hit")
+
+
+def test_replayed_answers_keep_their_cors_headers(server: LiveServer) -> None:
+    query = "SELECT ?n WHERE { VALUES ?n { 4 } }"
+    answers = [ask(server, query, headers={"Origin": "https://yasgui.example"}) for _ in range(3)]
+    assert [a[2].get(CACHE) for a in answers] == ["miss", "hit", "hit"]
+    assert {a[2].get("Access-Control-Allow-Origin") for a in answers} <= {"*", "https://yasgui.example"}
+    assert all(CACHE in a[2].get("Access-Control-Expose-Headers", "") for a in answers)
