@@ -4,8 +4,9 @@ Each ``start_*`` function is a context manager that loads ``files`` (N-Triples, 
 not, and RDF/XML) into a fresh server under ``work`` and yields an ``Endpoint``; the server is
 stopped at exit. Nothing is written outside ``work``.
 
-- eurasia-kg: ``eurasia-kg load`` into a fresh embedded store, then ``eurasia-kg serve`` with
-  a generous query timeout, so that no benchmark query is cut short.
+- eurasia-kg: ``eurasia-kg load`` into a fresh embedded store, then ``eurasia-kg serve
+  --http granian`` with a generous query timeout, so that no benchmark query is cut short;
+  eurasia-kg-uncached is the same without the answer cache, so every request runs its query.
 - oxigraph: ``oxigraph serve`` (PyPI) in memory, the files POSTed to its Graph Store endpoint.
 - rdflib-endpoint (PyPI): ``rdflib-endpoint serve FILES`` on rdflib's default in-memory store.
 - virtuoso: Debian's ``virtuoso-t`` through ``tests/virtuoso.py``, the files bulk-loaded with
@@ -14,14 +15,15 @@ stopped at exit. Nothing is written outside ``work``.
 
 from __future__ import annotations
 
+import functools
 import gzip
 import importlib.metadata
 import os
 import shutil
 import subprocess
 import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -62,9 +64,18 @@ def _command(name: str) -> str:
 
 
 @contextmanager
-def start_eurasia_kg(files: list[Path], work: Path) -> Iterator[Endpoint]:
+def start_eurasia_kg(files: list[Path], work: Path, kept: bool = True) -> Iterator[Endpoint]:
+    """eurasia-kg under granian (``EURASIA_KG_HTTP`` chooses otherwise), with its answer cache,
+    or, when not ``kept``, without it: every request then runs its query."""
     exe = _command("eurasia-kg")
-    env = {**os.environ, "EURASIA_KG_STORE": str(work / "store"), "EURASIA_KG_QUERY_TIMEOUT": QUERY_TIMEOUT}
+    env = {
+        "EURASIA_KG_HTTP": "granian",
+        **os.environ,
+        "EURASIA_KG_STORE": str(work / "store"),
+        "EURASIA_KG_QUERY_TIMEOUT": QUERY_TIMEOUT,
+    }
+    if not kept:
+        env["EURASIA_KG_ANSWER_CACHE_MB"] = "0"
     env.pop("EURASIA_KG_WRITE_TOKEN", None)
     for path in files:
         kind = RDF_TYPES.get(path.suffix)  # .nt.gz is recognised by eurasia-kg itself
@@ -76,13 +87,13 @@ def start_eurasia_kg(files: list[Path], work: Path) -> Iterator[Endpoint]:
     with running(args, url + "health", env, work / "eurasia-kg.log") as process:
         import pyoxigraph  # noqa: PLC0415
 
-        http = env.get("EURASIA_KG_HTTP", "waitress")  # serve --http, from the environment
+        http = env["EURASIA_KG_HTTP"]  # serve --http, from the environment
         cache = env.get("EURASIA_KG_ANSWER_CACHE_MB", "64")
         version = (
             f"eurasia-kg {_git_head()}, pyoxigraph {pyoxigraph.__version__}, "
             f"{http} {importlib.metadata.version(http)}, answer cache {cache} MiB"
         )
-        yield Endpoint("eurasia-kg", url + "sparql", process.pid, version)
+        yield Endpoint("eurasia-kg" if kept else UNCACHED, url + "sparql", process.pid, version)
 
 
 @contextmanager
@@ -170,8 +181,11 @@ def _git_head() -> str:
     return head.stdout.strip() or "(unknown)"
 
 
-STARTERS = {
+UNCACHED = "eurasia-kg-uncached"
+Starter = Callable[[list[Path], Path], AbstractContextManager[Endpoint]]
+STARTERS: dict[str, Starter] = {
     "eurasia-kg": start_eurasia_kg,
+    UNCACHED: functools.partial(start_eurasia_kg, kept=False),
     "oxigraph": start_oxigraph,
     "rdflib-endpoint": start_rdflib_endpoint,
     "virtuoso": start_virtuoso,

@@ -42,6 +42,7 @@ from benchmarks.peer_servers import Endpoint
 
 SHARED = Path(os.environ.get("EURASIA_KG_SHARED", Path(__file__).resolve().parents[2] / "shared"))
 SUBJECT = "eurasia-kg"
+SUBJECTS = [SUBJECT, peer_servers.UNCACHED]  # with and without the answer cache
 DEFAULT_QUERIES = ["q01", "q02", "q14"]
 # (query, peer, factor): eurasia-kg's requests/s must be at least factor × the peer's.
 GOALS = [
@@ -181,7 +182,7 @@ def print_machine(endpoints: dict[str, Endpoint]) -> None:
 
 def print_table(measured: dict, queries: list[str], names: list[str]) -> None:
     print(
-        f"\n{'query':6} {'server':16} {'rows':>6} {'answers/s median [min-max]':>28} "
+        f"\n{'query':6} {'server':19} {'rows':>6} {'answers/s median [min-max]':>28} "
         f"{'latency ms median [min-max]':>30} {'server cores':>12} {'wrk cores':>9}  notes"
     )
     for query in queries:
@@ -189,7 +190,7 @@ def print_table(measured: dict, queries: list[str], names: list[str]) -> None:
             r = measured[query, name]
             notes = r.problem or (f"{r.failures} failed requests (not counted)" if r.failures else "")
             print(
-                f"{query:6} {name:16} {r.rows if r.rows is not None else '-':>6} "
+                f"{query:6} {name:19} {r.rows if r.rows is not None else '-':>6} "
                 f"{spread(r.rps, lambda v: f'{v:,.0f}'):>28} {spread(r.median_ms, lambda v: f'{v:.2f}'):>30} "
                 f"{_median(r.server_cores):>12} {_median(r.client_cores):>9}  {notes}"
             )
@@ -199,13 +200,13 @@ def _median(values: list[float]) -> str:
     return f"{statistics.median(values):.2f}" if values else "-"
 
 
-def print_ratios(measured: dict, queries: list[str], peers: list[str]) -> None:
+def print_ratios(measured: dict, queries: list[str], subject: str, peers: list[str]) -> None:
     print(
-        f"\nratio of eurasia-kg's requests/s to the peer's (median of runs)\n{'query':6} "
+        f"\nratio of {subject}'s requests/s to the peer's (median of runs)\n{'query':6} "
         + " ".join(f"{peer:>16}" for peer in peers)
     )
     for query in queries:
-        ours = median_rps(measured, query, SUBJECT)
+        ours = median_rps(measured, query, subject)
         cells = []
         for peer in peers:
             theirs = median_rps(measured, query, peer)
@@ -213,12 +214,12 @@ def print_ratios(measured: dict, queries: list[str], peers: list[str]) -> None:
         print(f"{query:6} " + " ".join(cells))
 
 
-def verdict(measured: dict, query: str, peer: str, factor: float) -> str:
-    ours, theirs = median_rps(measured, query, SUBJECT), median_rps(measured, query, peer)
-    goal = f"{query}: eurasia-kg >= {factor:g} x {peer}"
+def verdict(measured: dict, query: str, subject: str, peer: str, factor: float) -> str:
+    ours, theirs = median_rps(measured, query, subject), median_rps(measured, query, peer)
+    goal = f"{query}: {subject} >= {factor:g} x {peer}"
     peer_problem = measured.get((query, peer), Measured(problem="not run")).problem
     if ours is None:
-        return f"{goal}: NOT MEASURED (eurasia-kg: {measured[query, SUBJECT].problem})"
+        return f"{goal}: NOT MEASURED ({subject}: {measured[query, subject].problem})"
     if theirs is None:
         return f"{goal}: met, {ours:,.0f} req/s while the peer failed it once ({peer_problem or 'no runs'})"
     needed = factor * theirs
@@ -228,13 +229,13 @@ def verdict(measured: dict, query: str, peer: str, factor: float) -> str:
     return f"{goal}: MISSED by {1 - ours / needed:.0%} ({shortfall})"
 
 
-def print_verdicts(measured: dict, queries: list[str], names: list[str]) -> None:
-    print("\ngoals (issue 7), from this run:")
+def print_verdicts(measured: dict, queries: list[str], subject: str, names: list[str]) -> None:
+    print(f"\ngoals (issue 7) for {subject}, from this run:")
     goals = [g for g in GOALS if g[0] in queries and g[1] in names]
     if "rdflib-endpoint" in names:
         goals += [(query, "rdflib-endpoint", RDFLIB_FACTOR) for query in queries]
     for query, peer, factor in goals:
-        print("  " + verdict(measured, query, peer, factor))
+        print("  " + verdict(measured, query, subject, peer, factor))
 
 
 def arguments() -> argparse.Namespace:
@@ -252,6 +253,8 @@ def main() -> None:
     options = arguments()
     lubm = SHARED / "bench" / "lubm"
     names = [SUBJECT] + [n for n in options.servers if n != SUBJECT]
+    subjects = [n for n in names if n in SUBJECTS]
+    peers = [n for n in names if n not in SUBJECTS]
     chosen = (
         sorted(p.stem for p in (lubm / "queries").glob("q*.rq"))
         if options.queries == ["all"]
@@ -280,8 +283,9 @@ def main() -> None:
         f"load average (1, 5, 15 min) at the end: {load}"
     )
     print_table(measured, chosen, names)
-    print_ratios(measured, chosen, names[1:])
-    print_verdicts(measured, chosen, names)
+    for subject in subjects:
+        print_ratios(measured, chosen, subject, peers)
+        print_verdicts(measured, chosen, subject, peers)
 
 
 if __name__ == "__main__":

@@ -31,7 +31,7 @@ def wait_until_up(url: str, process: subprocess.Popen[bytes], seconds: float = 9
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"{process.args} exited with {process.returncode}")
+            raise RuntimeError(f"{process.args!r} exited with {process.returncode}")
         try:
             with urllib.request.urlopen(url, timeout=2):  # noqa: S310 - loopback
                 return
