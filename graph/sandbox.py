@@ -20,12 +20,11 @@ import logging
 import multiprocessing
 import multiprocessing.process
 import os
-import queue
 import signal
 import sys
 import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Hashable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from multiprocessing import context, forkserver, popen_forkserver, reduction, spawn, util
@@ -49,6 +48,7 @@ from pyoxigraph import (
 from graph import integrity, worker
 from graph.backup import AdminSocket
 from graph.export import Dump
+from graph.query_pool import IdleWorkers, LongQueries
 from graph.store import QueryResult, ServerLock, Term
 
 if TYPE_CHECKING:
@@ -187,7 +187,9 @@ class _Worker:
     def lower_priority(self) -> None:
         """Give the worker the lowest CPU priority (nice 19), so that fresh queries in other
         workers get the CPU first. An unprivileged process cannot raise it again, so a lowered
-        worker is retired after its job."""
+        worker serves long queries from then on (``graph.query_pool``)."""
+        if self.lowered:
+            return
         self.lowered = True
         pid = self.process.pid
         # Checked first: the fork server reaps an exited worker, so its pid may be reused.
@@ -354,7 +356,9 @@ class SandboxedStore:
     ``long_queries`` of them run at once, at the lowest CPU priority; a further one is stopped
     at the budget (Overloaded). So long queries never hold more than ``long_queries`` workers
     or take the CPU from short ones, and short lookups keep flowing while heavy queries run
-    to the timeout.
+    to the timeout. Workers lowered on the way are kept for the next heavy queries, which are
+    told apart by having run long before (``graph.query_pool``); of all kinds, at most
+    ``workers`` processes run.
     """
 
     def __init__(
@@ -381,7 +385,8 @@ class SandboxedStore:
         self.long_queries = long_queries
         self.memory = memory  # bytes of heap a query worker may use; the writer has no cap
         self._lock = _ReadWriteLock()
-        self._idle: queue.LifoQueue[_Worker] = queue.LifoQueue()
+        self._idle: IdleWorkers[_Worker] = IdleWorkers()
+        self._long_seen = LongQueries()
         self._live = 0
         self._live_lock = threading.Lock()
         self._closed = False
@@ -421,20 +426,24 @@ class SandboxedStore:
             limit,
             base_iri,
         )
-        kind, data, truncated = self._read(job, timeout, admit=True)
+        kind, data, truncated = self._read(job, timeout, admit=_key(job))
         return Answer(kind, data, truncated)
 
-    def _read(self, job: object, timeout: float | None, admit: bool = False) -> Any:
-        """Run ``job`` in a query worker; with ``admit``, under the long-query admission."""
+    def _read(self, job: object, timeout: float | None, admit: Hashable | None = None) -> Any:
+        """Run ``job`` in a query worker; with ``admit``, the query's key, under the long-query
+        admission."""
         with self._lock.reading():
-            handle = self._acquire()
+            seen_long = admit is not None and admit in self._long_seen
+            handle = self._acquire(lowered=seen_long)
             long = False
             try:
+                if seen_long:
+                    handle.lower_priority()  # from the start: it would be lowered in 0.1 s anyway
                 handle.open(read_only=True)
                 started = time.monotonic()
                 handle.send(job)
-                if admit:
-                    long = self._admit(handle)
+                if admit is not None:
+                    long = self._admit(handle, admit)
                 result = handle.answer((timeout or self.timeout) - (time.monotonic() - started))
             except (QueryTimeout, QueryTooLarge, StoreUnavailable, Overloaded):
                 self._replace(handle)
@@ -448,14 +457,17 @@ class SandboxedStore:
             self._release(handle)
             return result
 
-    def _admit(self, handle: _Worker) -> bool:
+    def _admit(self, handle: _Worker, key: Hashable) -> bool:
         """Watch a query's first ``budget`` seconds. A lookup answers within milliseconds; a
         query still running after LOWER_AFTER gets the lowest CPU priority, so it only takes
-        CPU that short queries leave, and one still running at the budget needs a place among
-        the long queries. Returns whether it took one; raises Overloaded when none is free."""
+        CPU that short queries leave, and is remembered as long by its ``key``; one still
+        running at the budget needs a place among the long queries. Returns whether it took
+        one; raises Overloaded when none is free."""
         if handle.answered_within(LOWER_AFTER):
+            self._long_seen.forget(key)
             return False
         handle.lower_priority()
+        self._long_seen.add(key)
         if handle.answered_within(max(self.budget - LOWER_AFTER, 0)):
             return False
         if self._long.acquire(blocking=False):
@@ -465,42 +477,45 @@ class SandboxedStore:
             f"{self.budget:g} s, so it was stopped"
         )
 
-    def _acquire(self) -> _Worker:
-        try:
-            return self._idle.get_nowait()
-        except queue.Empty:
-            pass
+    def _acquire(self, lowered: bool = False) -> _Worker:
+        """An idle worker, ``lowered`` or not as asked, else a new one while there are fewer
+        than ``size``, else the first to come idle. A query not known to be long never runs in
+        a lowered worker: one that comes idle makes room for a fresh worker instead."""
+        handle = self._idle.take(lowered)
+        if handle is not None:
+            return handle
         with self._live_lock:
             grow = self._live < self.size
             if grow:
                 self._live += 1
         if grow:
-            try:
-                return _Worker(self.path, self.memory)
-            except OSError:
-                with self._live_lock:
-                    self._live -= 1
-                raise StoreUnavailable("cannot start a store worker") from None
+            return self._new_worker()
+        handle = self._idle.wait(lowered, self.wait)
+        if handle is None:
+            raise Overloaded(f"all {self.size} query workers are busy")
+        if handle.lowered and not lowered:
+            handle.kill()  # its place among the ``size`` goes to its successor
+            return self._new_worker()
+        return handle
+
+    def _new_worker(self) -> _Worker:
+        """A new worker in a place already counted in ``_live``."""
         try:
-            return self._idle.get(timeout=self.wait)
-        except queue.Empty:
-            raise Overloaded(f"all {self.size} query workers are busy") from None
+            return _Worker(self.path, self.memory)
+        except OSError:
+            with self._live_lock:
+                self._live -= 1
+            raise StoreUnavailable("cannot start a store worker") from None
 
     def _release(self, handle: _Worker) -> None:
-        if handle.alive and not handle.lowered:
-            self._idle.put(handle)
+        if handle.alive:
+            self._idle.put(handle)  # a lowered one too: it serves the next long query
         else:
             self._replace(handle)
 
     def _close_idle(self) -> None:
         """Have every idle query worker drop its store handle, before a write."""
-        handles = []
-        while True:
-            try:
-                handles.append(self._idle.get_nowait())
-            except queue.Empty:
-                break
-        for handle in handles:
+        for handle in self._idle.drain():
             try:
                 handle.close_store()
             except (StoreError, OSError):
@@ -538,11 +553,7 @@ class SandboxedStore:
             self._idle.put(spare)
 
     def _stop_idle(self) -> None:
-        while True:
-            try:
-                handle = self._idle.get_nowait()
-            except queue.Empty:
-                return
+        for handle in self._idle.drain():
             handle.stop()
             with self._live_lock:
                 self._live -= 1
@@ -622,6 +633,12 @@ class SandboxedStore:
         if self._admin is not None:
             self._admin.close()
         self._server_lock.release()
+
+
+def _key(job: worker.QueryJob) -> Hashable:
+    """What tells one query from another for admission: its text, bindings and dataset."""
+    bindings = tuple(sorted((name, str(term)) for name, term in job.substitutions.items()))
+    return (job.sparql, bindings, job.union, job.default_graph, job.named_graphs, job.base_iri)
 
 
 def _admin_socket(path: str, take_backup: Any) -> AdminSocket | None:
