@@ -59,9 +59,8 @@ class IdleWorkers(Generic[W]):
 
 
 class LongQueries:
-    """The most recent ``size`` queries seen to run long, by key; a query that then answers in
-    a lookup's time is forgotten, so one slow run (a cold cache, a busy machine) does not mark
-    a lookup for good."""
+    """The most recent ``size`` queries seen to run long, by key; ``forget`` drops one that has
+    since answered like a lookup, so that one slow run does not mark a lookup for good."""
 
     def __init__(self, size: int = 256) -> None:
         self.size = size

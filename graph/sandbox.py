@@ -58,6 +58,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 START_TIMEOUT = 60.0
 LOWER_AFTER = 0.1  # seconds; a lookup takes milliseconds, so a query running longer is not one
+# CPU seconds: a lookup needs a few milliseconds of CPU, however long a busy machine makes it
+# wait, so a query that needs more and runs past LOWER_AFTER is remembered as long.
+LONG_CPU = 0.02
 EXPORT_TIMEOUT = 3600.0  # a dump of a large store takes minutes, not the query timeout
 
 
@@ -199,6 +202,17 @@ class _Worker:
             os.setpriority(os.PRIO_PROCESS, pid, 19)
         except OSError:
             pass  # it has just exited
+
+    def cpu_seconds(self) -> float:
+        """The CPU time all the worker's threads have used (the scheduler's count in
+        nanoseconds: exact, unlike the clock ticks of /proc/PID/stat); 0 once it has exited."""
+        total = 0
+        try:
+            for thread in Path(f"/proc/{self.process.pid}/task").iterdir():
+                total += int((thread / "schedstat").read_text().split()[0])
+        except (OSError, ValueError):
+            pass  # it has just exited, or a thread of it has
+        return total / 1e9
 
     def answer(self, timeout: float) -> Any:
         """The answer to the job sent; raises QueryTimeout (killing the worker) after ``timeout``."""
@@ -440,12 +454,16 @@ class SandboxedStore:
                 if seen_long:
                     handle.lower_priority()  # from the start: it would be lowered in 0.1 s anyway
                 handle.open(read_only=True)
-                started = time.monotonic()
+                started, cpu = time.monotonic(), handle.cpu_seconds()
                 handle.send(job)
                 if admit is not None:
-                    long = self._admit(handle, admit)
+                    long = self._admit(handle)
                 result = handle.answer((timeout or self.timeout) - (time.monotonic() - started))
-            except (QueryTimeout, QueryTooLarge, StoreUnavailable, Overloaded):
+                if admit is not None:
+                    self._learn(admit, time.monotonic() - started, handle.cpu_seconds() - cpu)
+            except (QueryTimeout, QueryTooLarge, StoreUnavailable, Overloaded) as error:
+                if admit is not None and isinstance(error, QueryTimeout | Overloaded):
+                    self._long_seen.add(admit)
                 self._replace(handle)
                 raise
             except BaseException:
@@ -457,17 +475,14 @@ class SandboxedStore:
             self._release(handle)
             return result
 
-    def _admit(self, handle: _Worker, key: Hashable) -> bool:
+    def _admit(self, handle: _Worker) -> bool:
         """Watch a query's first ``budget`` seconds. A lookup answers within milliseconds; a
         query still running after LOWER_AFTER gets the lowest CPU priority, so it only takes
-        CPU that short queries leave, and is remembered as long by its ``key``; one still
-        running at the budget needs a place among the long queries. Returns whether it took
-        one; raises Overloaded when none is free."""
+        CPU that short queries leave, and one still running at the budget needs a place among
+        the long queries. Returns whether it took one; raises Overloaded when none is free."""
         if handle.answered_within(LOWER_AFTER):
-            self._long_seen.forget(key)
             return False
         handle.lower_priority()
-        self._long_seen.add(key)
         if handle.answered_within(max(self.budget - LOWER_AFTER, 0)):
             return False
         if self._long.acquire(blocking=False):
@@ -476,6 +491,15 @@ class SandboxedStore:
             f"{self.long_queries} long-running queries already run, and this one took more than "
             f"{self.budget:g} s, so it was stopped"
         )
+
+    def _learn(self, key: Hashable, seconds: float, cpu: float) -> None:
+        """Remember the query ``key`` as long if it ran past LOWER_AFTER on more than LONG_CPU
+        of CPU; else forget it. Judged by CPU too, so that a lookup slowed by a busy machine,
+        or by the low priority it got from one slow run, is not taken for a long query."""
+        if seconds > LOWER_AFTER and cpu > LONG_CPU:
+            self._long_seen.add(key)
+        else:
+            self._long_seen.forget(key)
 
     def _acquire(self, lowered: bool = False) -> _Worker:
         """An idle worker, ``lowered`` or not as asked, else a new one while there are fewer
