@@ -81,3 +81,47 @@ class LongQueries:
     def forget(self, key: Hashable) -> None:
         with self._lock:
             self._keys.pop(key, None)
+
+
+class Lowerable(Protocol):
+    def lower_priority(self) -> None: ...
+
+
+class Contention:
+    """Whether other queries want the CPU, which is what lowering a long query is for. With
+    none running or waiting, a long query keeps its priority (lowered, it would only yield the
+    CPU to other programs on the machine) and is lowered the moment one arrives. The others
+    that count are fresh queries: not seen to run long before, running or waiting for a worker."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._fresh = 0
+        self._held: set[Lowerable] = set()  # workers of long queries left at their priority
+
+    @property
+    def contended(self) -> bool:
+        return self._fresh > 0
+
+    def fresh_started(self) -> None:
+        with self._lock:
+            self._fresh += 1
+            for worker in self._held:
+                worker.lower_priority()  # under the lock: ``done`` has not released it yet
+            self._held.clear()
+
+    def fresh_ended(self) -> None:
+        with self._lock:
+            self._fresh -= 1
+
+    def running_long(self, worker: Lowerable, fresh: bool) -> None:
+        """``worker`` runs a long query (itself ``fresh`` or not): lower it now if other fresh
+        queries want the CPU, else as soon as one does."""
+        with self._lock:
+            if self._fresh - (1 if fresh else 0) > 0:
+                worker.lower_priority()
+            else:
+                self._held.add(worker)
+
+    def done(self, worker: Lowerable) -> None:
+        with self._lock:
+            self._held.discard(worker)

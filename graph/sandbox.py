@@ -48,7 +48,7 @@ from pyoxigraph import (
 from graph import integrity, worker
 from graph.backup import AdminSocket
 from graph.export import Dump
-from graph.query_pool import IdleWorkers, LongQueries
+from graph.query_pool import Contention, IdleWorkers, LongQueries
 from graph.store import QueryResult, ServerLock, Term
 
 if TYPE_CHECKING:
@@ -401,6 +401,7 @@ class SandboxedStore:
         self._lock = _ReadWriteLock()
         self._idle: IdleWorkers[_Worker] = IdleWorkers()
         self._long_seen = LongQueries()
+        self._contention = Contention()
         self._live = 0
         self._live_lock = threading.Lock()
         self._closed = False
@@ -448,41 +449,52 @@ class SandboxedStore:
         admission."""
         with self._lock.reading():
             seen_long = admit is not None and admit in self._long_seen
-            handle = self._acquire(lowered=seen_long)
-            long = False
+            fresh = admit is not None and not seen_long
+            if fresh:
+                self._contention.fresh_started()  # waiting for a worker counts: lookups queue too
             try:
-                if seen_long:
-                    handle.lower_priority()  # from the start: it would be lowered in 0.1 s anyway
-                handle.open(read_only=True)
-                started, cpu = time.monotonic(), handle.cpu_seconds()
-                handle.send(job)
-                if admit is not None:
-                    long = self._admit(handle)
-                result = handle.answer((timeout or self.timeout) - (time.monotonic() - started))
-                if admit is not None:
-                    self._learn(admit, time.monotonic() - started, handle.cpu_seconds() - cpu)
-            except (QueryTimeout, QueryTooLarge, StoreUnavailable, Overloaded) as error:
-                if admit is not None and isinstance(error, QueryTimeout | Overloaded):
-                    self._long_seen.add(admit)
-                self._replace(handle)
-                raise
-            except BaseException:
-                self._release(handle)
-                raise
+                return self._run(job, timeout, admit, seen_long)
             finally:
-                if long:
-                    self._long.release()
-            self._release(handle)
-            return result
+                if fresh:
+                    self._contention.fresh_ended()
 
-    def _admit(self, handle: _Worker) -> bool:
+    def _run(self, job: object, timeout: float | None, admit: Hashable | None, seen_long: bool) -> Any:
+        handle = self._acquire(seen_long)
+        long = False
+        try:
+            if seen_long:
+                self._contention.running_long(handle, fresh=False)  # from the start
+            handle.open(read_only=True)
+            started, cpu = time.monotonic(), handle.cpu_seconds()
+            handle.send(job)
+            if admit is not None:
+                long = self._admit(handle, fresh=not seen_long)
+            result = handle.answer((timeout or self.timeout) - (time.monotonic() - started))
+            if admit is not None:
+                self._learn(admit, time.monotonic() - started, handle.cpu_seconds() - cpu)
+        except (QueryTimeout, QueryTooLarge, StoreUnavailable, Overloaded) as error:
+            if admit is not None and isinstance(error, QueryTimeout | Overloaded):
+                self._long_seen.add(admit)
+            self._replace(handle)
+            raise
+        except BaseException:
+            self._release(handle)
+            raise
+        finally:
+            if long:
+                self._long.release()
+        self._release(handle)
+        return result
+
+    def _admit(self, handle: _Worker, fresh: bool) -> bool:
         """Watch a query's first ``budget`` seconds. A lookup answers within milliseconds; a
-        query still running after LOWER_AFTER gets the lowest CPU priority, so it only takes
-        CPU that short queries leave, and one still running at the budget needs a place among
-        the long queries. Returns whether it took one; raises Overloaded when none is free."""
+        query still running after LOWER_AFTER gets the lowest CPU priority as soon as fresh
+        queries want the CPU, so it only takes CPU that they leave, and one still running at
+        the budget needs a place among the long queries. Returns whether it took one; raises
+        Overloaded when none is free."""
         if handle.answered_within(LOWER_AFTER):
             return False
-        handle.lower_priority()
+        self._contention.running_long(handle, fresh)
         if handle.answered_within(max(self.budget - LOWER_AFTER, 0)):
             return False
         if self._long.acquire(blocking=False):
@@ -501,10 +513,12 @@ class SandboxedStore:
         else:
             self._long_seen.forget(key)
 
-    def _acquire(self, lowered: bool = False) -> _Worker:
-        """An idle worker, ``lowered`` or not as asked, else a new one while there are fewer
-        than ``size``, else the first to come idle. A query not known to be long never runs in
+    def _acquire(self, seen_long: bool = False) -> _Worker:
+        """An idle worker, else a new one while there are fewer than ``size``, else the first
+        to come idle. A query seen to run long takes a lowered one while fresh queries run (it
+        would be lowered at once), else one at normal priority. Any other query never runs in
         a lowered worker: one that comes idle makes room for a fresh worker instead."""
+        lowered = seen_long and self._contention.contended
         handle = self._idle.take(lowered)
         if handle is not None:
             return handle
@@ -517,7 +531,7 @@ class SandboxedStore:
         handle = self._idle.wait(lowered, self.wait)
         if handle is None:
             raise Overloaded(f"all {self.size} query workers are busy")
-        if handle.lowered and not lowered:
+        if handle.lowered and not seen_long:
             handle.kill()  # its place among the ``size`` goes to its successor
             return self._new_worker()
         return handle
@@ -532,6 +546,7 @@ class SandboxedStore:
             raise StoreUnavailable("cannot start a store worker") from None
 
     def _release(self, handle: _Worker) -> None:
+        self._contention.done(handle)
         if handle.alive:
             self._idle.put(handle)  # a lowered one too: it serves the next long query
         else:
@@ -555,6 +570,7 @@ class SandboxedStore:
     def _replace(self, handle: _Worker) -> None:
         """Retire ``handle`` and start its successor in the background, which the next query
         should not have to wait for (forked from the fork server, it starts in milliseconds)."""
+        self._contention.done(handle)
         self._retire(handle)
         with self._live_lock:
             if self._closed or self._live >= self.size:

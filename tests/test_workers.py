@@ -18,6 +18,7 @@ import sys
 import textwrap
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -27,6 +28,7 @@ from graph import sandbox, worker
 SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
 # 900,000 rows to count: well past a lookup's 0.1 s, well within the timeout.
 LONG = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i FILTER(?i < 10) }"
+COUNT = b'"900000"^^<http://www.w3.org/2001/XMLSchema#integer>\n'
 MEMORY = 256 << 20
 
 
@@ -136,13 +138,28 @@ def test_a_stream_of_long_queries_does_not_start_a_worker_per_query(
     fork_server = _parent(writer)
     workers: set[int] = set()
     for _ in range(5):
-        assert store.answer(LONG).data.endswith(b'"900000"^^<http://www.w3.org/2001/XMLSchema#integer>\n')
+        assert store.answer(LONG).data.endswith(COUNT)
         workers |= _children(fork_server) - {writer}
-    # One worker, lowered by the first query and kept for the next ones (the old admission
-    # retired it after each query and forked another: five workers).
+    # One worker for them all (the old admission lowered it, retired it after each query and
+    # forked another: five workers); with no other query wanting the CPU, never lowered.
     assert len(workers) == 1
-    assert [_nice(pid) for pid in workers] == [19]
-    # A lookup is not one of them: it gets a worker at normal priority.
-    assert store.answer("ASK { <urn:s1> ?p ?o }").data is True
-    lookup_workers = _children(fork_server) - {writer} - workers
-    assert [_nice(pid) for pid in lookup_workers] == [_nice(fork_server)]
+    assert [_nice(pid) for pid in workers] == [_nice(fork_server)]
+
+
+def test_a_lookup_lowers_a_running_long_query_and_lowered_workers_are_kept(
+    store: sandbox.SandboxedStore,
+) -> None:
+    assert store._writer is not None and store._writer.process.pid is not None
+    writer = store._writer.process.pid
+    fork_server = _parent(writer)
+    store.answer(LONG)  # now seen to run long
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        for _ in range(3):
+            long = pool.submit(store.answer, LONG)
+            while not long.done():  # lookups until it has answered: it runs beside them
+                assert store.answer("ASK { <urn:s1> ?p ?o }").data is True
+            assert long.result().data.endswith(COUNT)
+    workers = _children(fork_server) - {writer}
+    # Two workers: the long query's, lowered by the first lookup and kept for the next long
+    # queries, and the lookups', at normal priority.
+    assert sorted(_nice(pid) for pid in workers) == [_nice(fork_server), 19]
