@@ -5,8 +5,10 @@ Why two kinds of worker: a query still running after a lookup's time is reniced 
 CPU priority so that lookups pass it, and an unprivileged process cannot be raised back. Such
 a "lowered" worker is kept for the next long query rather than retired, since a stream of
 heavy queries would otherwise fork a worker, and open the store, for each one. A query seen to
-run long before goes straight to a lowered worker; any other query gets a worker at normal
-priority, so a lookup never queues behind heavy queries for the CPU.
+run long before goes straight to a lowered worker while other queries run; any other query
+gets a worker at normal priority, so a lookup never queues behind heavy queries for the CPU.
+And as lowering only serves other queries, a long query is lowered only while they run
+(``Contention``).
 """
 
 from __future__ import annotations

@@ -370,9 +370,9 @@ class SandboxedStore:
     ``long_queries`` of them run at once, at the lowest CPU priority; a further one is stopped
     at the budget (Overloaded). So long queries never hold more than ``long_queries`` workers
     or take the CPU from short ones, and short lookups keep flowing while heavy queries run
-    to the timeout. Workers lowered on the way are kept for the next heavy queries, which are
-    told apart by having run long before (``graph.query_pool``); of all kinds, at most
-    ``workers`` processes run.
+    to the timeout. A long query is lowered only while other queries want the CPU; workers
+    lowered are kept for the next heavy queries, which are told apart by having run long
+    before (``graph.query_pool``); of all kinds, at most ``workers`` processes run.
     """
 
     def __init__(
