@@ -62,7 +62,7 @@ class IdleWorkers(Generic[W]):
 
 class LongQueries:
     """The most recent ``size`` queries seen to run long, by key; ``forget`` drops one that has
-    since answered like a lookup, so that one slow run does not mark a lookup for good."""
+    since needed no more than a lookup."""
 
     def __init__(self, size: int = 256) -> None:
         self.size = size

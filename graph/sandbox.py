@@ -506,12 +506,13 @@ class SandboxedStore:
 
     def _learn(self, key: Hashable, seconds: float, cpu: float) -> None:
         """Remember the query ``key`` as long if it ran past LOWER_AFTER on more than LONG_CPU
-        of CPU; else forget it. Judged by CPU too, so that a lookup slowed by a busy machine,
-        or by the low priority it got from one slow run, is not taken for a long query."""
-        if seconds > LOWER_AFTER and cpu > LONG_CPU:
-            self._long_seen.add(key)
-        else:
+        of CPU; forget it if it needed no more CPU than a lookup. Judged by CPU, so that a
+        lookup slowed by a busy machine is not taken for a long query, and a long query that
+        once ran fast on an idle one is not taken for a lookup (it would flap between them)."""
+        if cpu <= LONG_CPU:
             self._long_seen.forget(key)
+        elif seconds > LOWER_AFTER:
+            self._long_seen.add(key)
 
     def _acquire(self, seen_long: bool = False) -> _Worker:
         """An idle worker, else a new one while there are fewer than ``size``, else the first
