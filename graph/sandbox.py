@@ -20,12 +20,11 @@ import logging
 import multiprocessing
 import multiprocessing.process
 import os
-import queue
 import signal
 import sys
 import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Hashable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from multiprocessing import context, forkserver, popen_forkserver, reduction, spawn, util
@@ -49,6 +48,7 @@ from pyoxigraph import (
 from graph import integrity, worker
 from graph.backup import AdminSocket
 from graph.export import Dump
+from graph.query_pool import Contention, IdleWorkers, LongQueries
 from graph.store import QueryResult, ServerLock, Term
 
 if TYPE_CHECKING:
@@ -58,6 +58,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 START_TIMEOUT = 60.0
 LOWER_AFTER = 0.1  # seconds; a lookup takes milliseconds, so a query running longer is not one
+# CPU seconds: a lookup needs a few milliseconds of CPU, however long a busy machine makes it
+# wait, so a query that needs more and runs past LOWER_AFTER is remembered as long.
+LONG_CPU = 0.02
 EXPORT_TIMEOUT = 3600.0  # a dump of a large store takes minutes, not the query timeout
 
 
@@ -187,7 +190,9 @@ class _Worker:
     def lower_priority(self) -> None:
         """Give the worker the lowest CPU priority (nice 19), so that fresh queries in other
         workers get the CPU first. An unprivileged process cannot raise it again, so a lowered
-        worker is retired after its job."""
+        worker serves long queries from then on (``graph.query_pool``)."""
+        if self.lowered:
+            return
         self.lowered = True
         pid = self.process.pid
         # Checked first: the fork server reaps an exited worker, so its pid may be reused.
@@ -197,6 +202,17 @@ class _Worker:
             os.setpriority(os.PRIO_PROCESS, pid, 19)
         except OSError:
             pass  # it has just exited
+
+    def cpu_seconds(self) -> float:
+        """The CPU time all the worker's threads have used (the scheduler's count in
+        nanoseconds: exact, unlike the clock ticks of /proc/PID/stat); 0 once it has exited."""
+        total = 0
+        try:
+            for thread in Path(f"/proc/{self.process.pid}/task").iterdir():
+                total += int((thread / "schedstat").read_text().split()[0])
+        except (OSError, ValueError):
+            pass  # it has just exited, or a thread of it has
+        return total / 1e9
 
     def answer(self, timeout: float) -> Any:
         """The answer to the job sent; raises QueryTimeout (killing the worker) after ``timeout``."""
@@ -354,7 +370,9 @@ class SandboxedStore:
     ``long_queries`` of them run at once, at the lowest CPU priority; a further one is stopped
     at the budget (Overloaded). So long queries never hold more than ``long_queries`` workers
     or take the CPU from short ones, and short lookups keep flowing while heavy queries run
-    to the timeout.
+    to the timeout. A long query is lowered only while other queries want the CPU; workers
+    lowered are kept for the next heavy queries, which are told apart by having run long
+    before (``graph.query_pool``); of all kinds, at most ``workers`` processes run.
     """
 
     def __init__(
@@ -381,7 +399,9 @@ class SandboxedStore:
         self.long_queries = long_queries
         self.memory = memory  # bytes of heap a query worker may use; the writer has no cap
         self._lock = _ReadWriteLock()
-        self._idle: queue.LifoQueue[_Worker] = queue.LifoQueue()
+        self._idle: IdleWorkers[_Worker] = IdleWorkers()
+        self._long_seen = LongQueries()
+        self._contention = Contention()
         self._live = 0
         self._live_lock = threading.Lock()
         self._closed = False
@@ -421,41 +441,60 @@ class SandboxedStore:
             limit,
             base_iri,
         )
-        kind, data, truncated = self._read(job, timeout, admit=True)
+        kind, data, truncated = self._read(job, timeout, admit=_key(job))
         return Answer(kind, data, truncated)
 
-    def _read(self, job: object, timeout: float | None, admit: bool = False) -> Any:
-        """Run ``job`` in a query worker; with ``admit``, under the long-query admission."""
+    def _read(self, job: object, timeout: float | None, admit: Hashable | None = None) -> Any:
+        """Run ``job`` in a query worker; with ``admit``, the query's key, under the long-query
+        admission."""
         with self._lock.reading():
-            handle = self._acquire()
-            long = False
+            seen_long = admit is not None and admit in self._long_seen
+            fresh = admit is not None and not seen_long
+            if fresh:
+                self._contention.fresh_started()  # waiting for a worker counts: lookups queue too
             try:
-                handle.open(read_only=True)
-                started = time.monotonic()
-                handle.send(job)
-                if admit:
-                    long = self._admit(handle)
-                result = handle.answer((timeout or self.timeout) - (time.monotonic() - started))
-            except (QueryTimeout, QueryTooLarge, StoreUnavailable, Overloaded):
-                self._replace(handle)
-                raise
-            except BaseException:
-                self._release(handle)
-                raise
+                return self._run(job, timeout, admit, seen_long)
             finally:
-                if long:
-                    self._long.release()
-            self._release(handle)
-            return result
+                if fresh:
+                    self._contention.fresh_ended()
 
-    def _admit(self, handle: _Worker) -> bool:
+    def _run(self, job: object, timeout: float | None, admit: Hashable | None, seen_long: bool) -> Any:
+        handle = self._acquire(seen_long)
+        long = False
+        try:
+            if seen_long:
+                self._contention.running_long(handle, fresh=False)  # from the start
+            handle.open(read_only=True)
+            started, cpu = time.monotonic(), handle.cpu_seconds()
+            handle.send(job)
+            if admit is not None:
+                long = self._admit(handle, fresh=not seen_long)
+            result = handle.answer((timeout or self.timeout) - (time.monotonic() - started))
+            if admit is not None:
+                self._learn(admit, time.monotonic() - started, handle.cpu_seconds() - cpu)
+        except (QueryTimeout, QueryTooLarge, StoreUnavailable, Overloaded) as error:
+            if admit is not None and isinstance(error, QueryTimeout | Overloaded):
+                self._long_seen.add(admit)
+            self._replace(handle)
+            raise
+        except BaseException:
+            self._release(handle)
+            raise
+        finally:
+            if long:
+                self._long.release()
+        self._release(handle)
+        return result
+
+    def _admit(self, handle: _Worker, fresh: bool) -> bool:
         """Watch a query's first ``budget`` seconds. A lookup answers within milliseconds; a
-        query still running after LOWER_AFTER gets the lowest CPU priority, so it only takes
-        CPU that short queries leave, and one still running at the budget needs a place among
-        the long queries. Returns whether it took one; raises Overloaded when none is free."""
+        query still running after LOWER_AFTER gets the lowest CPU priority as soon as fresh
+        queries want the CPU, so it only takes CPU that they leave, and one still running at
+        the budget needs a place among the long queries. Returns whether it took one; raises
+        Overloaded when none is free."""
         if handle.answered_within(LOWER_AFTER):
             return False
-        handle.lower_priority()
+        self._contention.running_long(handle, fresh)
         if handle.answered_within(max(self.budget - LOWER_AFTER, 0)):
             return False
         if self._long.acquire(blocking=False):
@@ -465,42 +504,58 @@ class SandboxedStore:
             f"{self.budget:g} s, so it was stopped"
         )
 
-    def _acquire(self) -> _Worker:
-        try:
-            return self._idle.get_nowait()
-        except queue.Empty:
-            pass
+    def _learn(self, key: Hashable, seconds: float, cpu: float) -> None:
+        """Remember the query ``key`` as long if it ran past LOWER_AFTER on more than LONG_CPU
+        of CPU; forget it if it needed no more CPU than a lookup. Judged by CPU, so that a
+        lookup slowed by a busy machine is not taken for a long query, and a long query that
+        once ran fast on an idle one is not taken for a lookup (it would flap between them)."""
+        if cpu <= LONG_CPU:
+            self._long_seen.forget(key)
+        elif seconds > LOWER_AFTER:
+            self._long_seen.add(key)
+
+    def _acquire(self, seen_long: bool = False) -> _Worker:
+        """An idle worker, else a new one while there are fewer than ``size``, else the first
+        to come idle. A query seen to run long takes a lowered one while fresh queries run (it
+        would be lowered at once), else one at normal priority. Any other query never runs in
+        a lowered worker: one that comes idle makes room for a fresh worker instead."""
+        lowered = seen_long and self._contention.contended
+        handle = self._idle.take(lowered)
+        if handle is not None:
+            return handle
         with self._live_lock:
             grow = self._live < self.size
             if grow:
                 self._live += 1
         if grow:
-            try:
-                return _Worker(self.path, self.memory)
-            except OSError:
-                with self._live_lock:
-                    self._live -= 1
-                raise StoreUnavailable("cannot start a store worker") from None
+            return self._new_worker()
+        handle = self._idle.wait(lowered, self.wait)
+        if handle is None:
+            raise Overloaded(f"all {self.size} query workers are busy")
+        if handle.lowered and not seen_long:
+            handle.kill()  # its place among the ``size`` goes to its successor
+            return self._new_worker()
+        return handle
+
+    def _new_worker(self) -> _Worker:
+        """A new worker in a place already counted in ``_live``."""
         try:
-            return self._idle.get(timeout=self.wait)
-        except queue.Empty:
-            raise Overloaded(f"all {self.size} query workers are busy") from None
+            return _Worker(self.path, self.memory)
+        except OSError:
+            with self._live_lock:
+                self._live -= 1
+            raise StoreUnavailable("cannot start a store worker") from None
 
     def _release(self, handle: _Worker) -> None:
-        if handle.alive and not handle.lowered:
-            self._idle.put(handle)
+        self._contention.done(handle)
+        if handle.alive:
+            self._idle.put(handle)  # a lowered one too: it serves the next long query
         else:
             self._replace(handle)
 
     def _close_idle(self) -> None:
         """Have every idle query worker drop its store handle, before a write."""
-        handles = []
-        while True:
-            try:
-                handles.append(self._idle.get_nowait())
-            except queue.Empty:
-                break
-        for handle in handles:
+        for handle in self._idle.drain():
             try:
                 handle.close_store()
             except (StoreError, OSError):
@@ -516,6 +571,7 @@ class SandboxedStore:
     def _replace(self, handle: _Worker) -> None:
         """Retire ``handle`` and start its successor in the background, which the next query
         should not have to wait for (forked from the fork server, it starts in milliseconds)."""
+        self._contention.done(handle)
         self._retire(handle)
         with self._live_lock:
             if self._closed or self._live >= self.size:
@@ -538,11 +594,7 @@ class SandboxedStore:
             self._idle.put(spare)
 
     def _stop_idle(self) -> None:
-        while True:
-            try:
-                handle = self._idle.get_nowait()
-            except queue.Empty:
-                return
+        for handle in self._idle.drain():
             handle.stop()
             with self._live_lock:
                 self._live -= 1
@@ -622,6 +674,12 @@ class SandboxedStore:
         if self._admin is not None:
             self._admin.close()
         self._server_lock.release()
+
+
+def _key(job: worker.QueryJob) -> Hashable:
+    """What tells one query from another for admission: its text, bindings and dataset."""
+    bindings = tuple(sorted((name, str(term)) for name, term in job.substitutions.items()))
+    return (job.sparql, bindings, job.union, job.default_graph, job.named_graphs, job.base_iri)
 
 
 def _admin_socket(path: str, take_backup: Any) -> AdminSocket | None:
