@@ -13,11 +13,11 @@ from itertools import groupby
 from pathlib import Path
 from typing import Any
 
-from pyoxigraph import NamedNode, QuerySolutions
+from pyoxigraph import BlankNode, NamedNode, QuerySolutions
 
 import queries
 from graph import sparql_text
-from graph.namespaces import RDFS, SKOS, WD, Dataset
+from graph.namespaces import RDFS, SKOS, WD, XSD, Dataset
 from graph.store import Store
 
 BROWSER_QUERIES = Path(queries.__file__).resolve().parent / "browser"
@@ -145,10 +145,13 @@ def describe(store: Store, dataset: Dataset, iri: str) -> View:
         outgoing=outgoing,
         incoming=incoming,
         events=_events(store, dataset, entity),
-        mentions=[
-            Mention(r["sentence"].value, int(r["position"].value), r["text"].value, r["report"].value)
-            for r in select(store, "mentions", dataset, entity=entity)
-        ],
+        mentions=sorted(
+            (
+                Mention(r["sentence"].value, int(r["position"].value), r["text"].value, r["report"].value)
+                for r in select(store, "mentions", dataset, entity=entity)
+            ),
+            key=lambda m: (m.report, m.position),  # ORDER BY ?report ?position
+        ),
         same_as=same_as,
     )
     view.label_found = bool(label or title or names.get(dataset.vocabulary + "text"))
@@ -209,7 +212,7 @@ def _statement_rows(store: Store, dataset: Dataset, entity: NamedNode) -> list[d
     citation), ordered by statement, then by the position of the sentence and the citation:
     as one query would give them. Two queries, because pyoxigraph evaluates an OPTIONAL over
     every claim graph of the store before it joins (a second a page at 100k triples)."""
-    rows = select(store, "statements", dataset, entity=entity)
+    rows = sorted(select(store, "statements", dataset, entity=entity), key=_statement_order)
     graphs = sorted({r["graph"].value for r in rows})
     provenance: dict[str, list[dict[str, Any]]] = {}
     if graphs:
@@ -217,10 +220,46 @@ def _statement_rows(store: Store, dataset: Dataset, entity: NamedNode) -> list[d
             provenance.setdefault(found["graph"].value, []).append(found)
     unknown = [dict.fromkeys(PROVENANCE)]
     joined: list[dict[str, Any]] = []
-    for _, run in groupby(rows, lambda r: tuple(str(r[k]) for k in STATEMENT_ORDER)):
+    for _, run in groupby(rows, _statement_order):
         same = [{**r, **p} for r in run for p in provenance.get(r["graph"].value, unknown)]
         joined += sorted(same, key=_sentence_order)  # stable: ties keep the engine's order
     return joined
+
+
+def _statement_order(row: dict[str, Any]) -> tuple[tuple[Any, ...], ...]:
+    return tuple(order_key(row[name]) for name in STATEMENT_ORDER)
+
+
+NUMERIC = {XSD + t for t in ("integer", "decimal", "float", "double", "int", "long", "nonNegativeInteger")}
+
+
+def order_key(term: Any) -> tuple[Any, ...]:
+    """A sort key for a term (or None, unbound) in the order SPARQL's ORDER BY gives (SPARQL
+    1.1, 15.1) as pyoxigraph applies it: unbound, then blank nodes (all equal), IRIs, and
+    literals, which compare by value within their kind (numbers as numbers, language-tagged
+    strings within their language, the others as text within their datatype).
+
+    >>> from pyoxigraph import Literal
+    >>> sorted([Literal("10", datatype=NamedNode(XSD + "integer")),
+    ...         Literal("9", datatype=NamedNode(XSD + "integer")), None], key=order_key)
+    [None, <Literal value=9 datatype=<NamedNode value=http://www.w3.org/2001/XMLSchema#integer>>, \
+<Literal value=10 datatype=<NamedNode value=http://www.w3.org/2001/XMLSchema#integer>>]
+    """
+    if term is None:
+        return (0,)
+    if isinstance(term, BlankNode):
+        return (1,)
+    if isinstance(term, NamedNode):
+        return (2, term.value)
+    if term.language:
+        return (3, "@", term.language, term.value)
+    datatype = term.datatype.value
+    if datatype in NUMERIC:
+        try:
+            return (3, "number", float(term.value))
+        except ValueError:
+            pass  # an ill-typed number: as text
+    return (3, datatype, term.value)
 
 
 def _sentence_order(row: dict[str, Any]) -> tuple[bool, int, bool, str]:
