@@ -28,6 +28,11 @@ def browser_query(name: str) -> queries.NamedQuery:
     return queries.load_file(BROWSER_QUERIES / f"{name}.rq")
 
 
+@cache
+def _sparql(name: str, base: str) -> str:
+    return browser_query(name).sparql(Dataset(base))
+
+
 def select(
     store: Store, name: str, dataset: Dataset, **bindings: NamedNode | Sequence[NamedNode]
 ) -> list[dict[str, Any]]:
@@ -35,8 +40,7 @@ def select(
     term, or a list of terms for the variable to take each of; they go in as a VALUES block
     (``graph.sparql_text.bind``), which pyoxigraph starts from, where ``substitutions=``
     would be applied only after a plan made as if the variable were free (seconds at 1M)."""
-    query = browser_query(name)
-    result = store.query(sparql_text.bind(query.sparql(dataset), bindings))
+    result = store.query(sparql_text.bind(_sparql(name, dataset.base), bindings))
     if not isinstance(result, QuerySolutions):
         raise TypeError(f"queries/browser/{name}.rq must be a SELECT query")
     names = [v.value for v in result.variables]
