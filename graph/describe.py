@@ -6,15 +6,18 @@ and the sentences that name it. Everything comes from the queries in ``queries/b
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
+from itertools import groupby
 from pathlib import Path
 from typing import Any
 
-from pyoxigraph import NamedNode, QuerySolutions
+from pyoxigraph import BlankNode, NamedNode, QuerySolutions
 
 import queries
-from graph.namespaces import RDFS, SKOS, WD, Dataset
+from graph import sparql_text
+from graph.namespaces import RDFS, SKOS, WD, XSD, Dataset
 from graph.store import Store
 
 BROWSER_QUERIES = Path(queries.__file__).resolve().parent / "browser"
@@ -25,10 +28,19 @@ def browser_query(name: str) -> queries.NamedQuery:
     return queries.load_file(BROWSER_QUERIES / f"{name}.rq")
 
 
-def select(store: Store, name: str, dataset: Dataset, **bindings: Any) -> list[dict[str, Any]]:
-    """The rows of the browser query ``name`` (terms, None where unbound)."""
-    query = browser_query(name)
-    result = store.query(query.sparql(dataset), substitutions=bindings)
+@cache
+def _sparql(name: str, base: str) -> str:
+    return browser_query(name).sparql(Dataset(base))
+
+
+def select(
+    store: Store, name: str, dataset: Dataset, **bindings: NamedNode | Sequence[NamedNode]
+) -> list[dict[str, Any]]:
+    """The rows of the browser query ``name`` (terms, None where unbound). A binding is a
+    term, or a list of terms for the variable to take each of; they go in as a VALUES block
+    (``graph.sparql_text.bind``), which pyoxigraph starts from, where ``substitutions=``
+    would be applied only after a plan made as if the variable were free (seconds at 1M)."""
+    result = store.query(sparql_text.bind(_sparql(name, dataset.base), bindings))
     if not isinstance(result, QuerySolutions):
         raise TypeError(f"queries/browser/{name}.rq must be a SELECT query")
     names = [v.value for v in result.variables]
@@ -119,9 +131,9 @@ class View:
     label_found: bool = False
 
 
-def describe(store: Store, dataset: Dataset, iri: str, events: EventIndex | None = None) -> View:
-    """Everything the entity page shows of ``iri``. ``events`` may be kept from an earlier
-    call while the store does not change."""
+def describe(store: Store, dataset: Dataset, iri: str) -> View:
+    """Everything the entity page shows of ``iri``: a few queries, each bound to ``iri`` (or
+    to the graphs of its statements), so that the cost follows the entity, not the store."""
     entity = NamedNode(iri)
     names, types = _about(store, dataset, entity)
     outgoing, incoming, same_as = _statements(store, dataset, entity)
@@ -136,11 +148,14 @@ def describe(store: Store, dataset: Dataset, iri: str, events: EventIndex | None
         types=types,
         outgoing=outgoing,
         incoming=incoming,
-        events=(events or EventIndex(store, dataset)).of(iri),
-        mentions=[
-            Mention(r["sentence"].value, int(r["position"].value), r["text"].value, r["report"].value)
-            for r in select(store, "mentions", dataset, entity=entity)
-        ],
+        events=_events(store, dataset, entity),
+        mentions=sorted(
+            (
+                Mention(r["sentence"].value, int(r["position"].value), r["text"].value, r["report"].value)
+                for r in select(store, "mentions", dataset, entity=entity)
+            ),
+            key=lambda m: (m.report, m.position),  # ORDER BY ?report ?position
+        ),
         same_as=same_as,
     )
     view.label_found = bool(label or title or names.get(dataset.vocabulary + "text"))
@@ -174,7 +189,7 @@ def _statements(
     groups: OrderedDict[tuple[str, str], PropertyGroup] = OrderedDict()
     statements: dict[tuple[str, str, str], Statement] = {}
     same_as: list[str] = []
-    for row in select(store, "statements", dataset, entity=entity):
+    for row in _statement_rows(store, dataset, entity):
         prop, direction, value = row["property"].value, row["direction"].value, row["value"]
         if prop == "http://www.w3.org/2002/07/owl#sameAs":
             same_as.append(value.value)  # shown as links out, not as a statement
@@ -190,6 +205,76 @@ def _statements(
     outgoing = [g for (d, _), g in groups.items() if d == "out"]
     incoming = [g for (d, _), g in groups.items() if d == "in"]
     return outgoing, incoming, sorted(set(same_as))
+
+
+STATEMENT_ORDER = ("direction", "propertyLabel", "property", "valueLabel", "value")
+PROVENANCE = ("modality", "position", "sentence", "citation", "outlet", "citedDate", "yearInferred")
+
+
+def _statement_rows(store: Store, dataset: Dataset, entity: NamedNode) -> list[dict[str, Any]]:
+    """The rows of statements.rq, each joined with the provenance of its graph (one row per
+    citation), ordered by statement, then by the position of the sentence and the citation:
+    as one query would give them. Two queries, because pyoxigraph evaluates an OPTIONAL over
+    every claim graph of the store before it joins (a second a page at 100k triples)."""
+    rows = sorted(select(store, "statements", dataset, entity=entity), key=_statement_order)
+    graphs = sorted({r["graph"].value for r in rows})
+    provenance: dict[str, list[dict[str, Any]]] = {}
+    if graphs:
+        for found in select(store, "provenance", dataset, graph=[NamedNode(g) for g in graphs]):
+            provenance.setdefault(found["graph"].value, []).append(found)
+    unknown = [dict.fromkeys(PROVENANCE)]
+    joined: list[dict[str, Any]] = []
+    for _, run in groupby(rows, _statement_order):
+        same = [{**r, **p} for r in run for p in provenance.get(r["graph"].value, unknown)]
+        joined += sorted(same, key=_sentence_order)  # stable: ties keep the engine's order
+    return joined
+
+
+def _statement_order(row: dict[str, Any]) -> tuple[tuple[Any, ...], ...]:
+    return tuple(order_key(row[name]) for name in STATEMENT_ORDER)
+
+
+NUMERIC = {XSD + t for t in ("integer", "decimal", "float", "double", "int", "long", "nonNegativeInteger")}
+
+
+def order_key(term: Any) -> tuple[Any, ...]:
+    """A sort key for a term (or None, unbound) in the order SPARQL's ORDER BY gives (SPARQL
+    1.1, 15.1) as pyoxigraph applies it: unbound, then blank nodes (all equal), IRIs, and
+    literals, which compare by value within their kind (numbers as numbers, language-tagged
+    strings within their language, the others as text within their datatype).
+
+    >>> from pyoxigraph import Literal
+    >>> sorted([Literal("10", datatype=NamedNode(XSD + "integer")),
+    ...         Literal("9", datatype=NamedNode(XSD + "integer")), None], key=order_key)
+    [None, <Literal value=9 datatype=<NamedNode value=http://www.w3.org/2001/XMLSchema#integer>>, \
+<Literal value=10 datatype=<NamedNode value=http://www.w3.org/2001/XMLSchema#integer>>]
+    """
+    if term is None:
+        return (0,)
+    if isinstance(term, BlankNode):
+        return (1,)
+    if isinstance(term, NamedNode):
+        return (2, term.value)
+    if term.language:
+        return (3, "@", term.language, term.value)
+    datatype = term.datatype.value
+    if datatype in NUMERIC:
+        try:
+            return (3, "number", float(term.value))
+        except ValueError:
+            pass  # an ill-typed number: as text
+    return (3, datatype, term.value)
+
+
+def _sentence_order(row: dict[str, Any]) -> tuple[bool, int, bool, str]:
+    """ORDER BY ?position ?citation, where an unbound value sorts first (SPARQL 1.1, 15.1)."""
+    position, citation = row["position"], row["citation"]
+    return (
+        position is not None,
+        int(position.value) if position is not None else 0,
+        citation is not None,
+        citation.value if citation is not None else "",
+    )
 
 
 def _add_provenance(statement: Statement, row: dict[str, Any], dataset: Dataset) -> None:
@@ -230,22 +315,15 @@ def _graph_kind(graph: str, row: dict[str, Any], dataset: Dataset) -> str:
     return "other"
 
 
-class EventIndex:
-    """The events of every entity, from one query; kept until the store changes."""
-
-    def __init__(self, store: Store, dataset: Dataset) -> None:
-        self.by_entity: dict[str, OrderedDict[str, EventRef]] = {}
-        for row in select(store, "participation", dataset):
-            events = self.by_entity.setdefault(row["entity"].value, OrderedDict())
-            iri = row["event"].value
-            found = EventRef(iri, row["label"].value, row["kind"].value, _when(row), [])
-            event = events.setdefault(iri, found)
-            if row["role"].value not in event.roles:
-                event.roles.append(row["role"].value)
-
-    def of(self, iri: str) -> list[EventRef]:
-        """The events ``iri`` takes part in, in time order (undated ones last)."""
-        return list(self.by_entity.get(iri, {}).values())
+def _events(store: Store, dataset: Dataset, entity: NamedNode) -> list[EventRef]:
+    """The events ``entity`` takes part in, in time order (undated ones last)."""
+    events: OrderedDict[str, EventRef] = OrderedDict()
+    for row in select(store, "participation", dataset, entity=entity):
+        iri = row["event"].value
+        event = events.setdefault(iri, EventRef(iri, row["label"].value, row["kind"].value, _when(row), []))
+        if row["role"].value not in event.roles:
+            event.roles.append(row["role"].value)
+    return list(events.values())
 
 
 def _when(row: dict[str, Any]) -> str:

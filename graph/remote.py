@@ -267,23 +267,17 @@ def with_base(sparql: str, base_iri: str | None) -> str:
 
 
 def bind(sparql: str, substitutions: Mapping[str, Term] | None) -> str:
-    """The query with its bindings as a VALUES block at the start of its WHERE clause, where
-    they bind before any FILTER of the clause runs, as pyoxigraph's substitutions do. Terms
-    are written in N-Triples syntax, which SPARQL reads as is.
+    """The query with its bindings as a VALUES block at the start of its WHERE clause
+    (``graph.sparql_text.bind``). Raises QuerySyntaxError when it has no WHERE clause.
 
     >>> from pyoxigraph import NamedNode
     >>> bind("SELECT ?s WHERE { ?s ?p ?o }", {"o": NamedNode("http://x/")})
     'SELECT ?s WHERE { VALUES (?o) { (<http://x/>) } ?s ?p ?o }'
     """
-    if not substitutions:
-        return sparql
-    text = sparql_text.CODEPOINT.sub(sparql_text.unescape, sparql)
-    start = sparql_text.where_clause_start(text)
-    if start is None:
-        raise QuerySyntaxError("the query has no WHERE clause to bind values in")
-    names = " ".join(f"?{name}" for name in substitutions)
-    terms = " ".join(str(term) for term in substitutions.values())
-    return f"{text[:start]} VALUES ({names}) {{ ({terms}) }}{text[start:]}"
+    try:
+        return sparql_text.bind(sparql, substitutions or {})
+    except ValueError as error:
+        raise QuerySyntaxError(str(error)) from None
 
 
 def _detail(error: Exception) -> str:

@@ -1,11 +1,12 @@
 """SPARQL text as tokens: comments, strings and IRIs are single tokens, so that a keyword or
 a brace inside them is never mistaken for one. Used by the query guard and to bind values
-into queries sent to a remote store."""
+into queries (for a remote store, and for the browser's queries, see ``bind``)."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 TOKEN = re.compile(
     r"""
@@ -60,3 +61,38 @@ def where_clause_start(text: str) -> int | None:
         if match.group() == "{":
             return match.end()
     return None
+
+
+def bind(sparql: str, substitutions: Mapping[str, Any]) -> str:
+    """The query with its bindings as VALUES blocks at the start of its WHERE clause, where
+    they bind before any FILTER of the clause runs, as pyoxigraph's substitutions do. A value
+    is a pyoxigraph term, or a sequence of terms for a variable to take each of in turn.
+    Terms are written in N-Triples syntax, which SPARQL reads as is: a term object, validated
+    when it was made, never text pasted in. Raises ValueError when the query has no WHERE
+    clause (or group) to bind in.
+
+    pyoxigraph 0.5 plans a query before it applies ``substitutions=``, so a query whose
+    variables are bound that way is evaluated as if they were free; a VALUES block is planned
+    with the query, and evaluation starts from it.
+
+    >>> from pyoxigraph import NamedNode
+    >>> bind("SELECT ?s WHERE { ?s ?p ?o }", {"o": NamedNode("http://x/")})
+    'SELECT ?s WHERE { VALUES (?o) { (<http://x/>) } ?s ?p ?o }'
+    >>> bind("SELECT ?s { ?s ?p ?o }", {"s": [NamedNode("http://a/"), NamedNode("http://b/")]})
+    'SELECT ?s { VALUES ?s { <http://a/> <http://b/> } ?s ?p ?o }'
+    """
+    if not substitutions:
+        return sparql
+    text = CODEPOINT.sub(unescape, sparql)
+    start = where_clause_start(text)
+    if start is None:
+        raise ValueError("the query has no WHERE clause to bind values in")
+    single = {name: term for name, term in substitutions.items() if not isinstance(term, (list, tuple))}
+    blocks = []
+    if single:
+        names = " ".join(f"?{name}" for name in single)
+        blocks.append(f"VALUES ({names}) {{ ({' '.join(str(term) for term in single.values())}) }}")
+    for name, terms in substitutions.items():
+        if name not in single:
+            blocks.append(f"VALUES ?{name} {{ {' '.join(str(term) for term in terms)} }}")
+    return f"{text[:start]} {' '.join(blocks)}{text[start:]}"

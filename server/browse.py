@@ -115,8 +115,7 @@ def show(iri: str, forced: str | None, path: str) -> Response:
     if iri == dataset.ontology_iri and chosen is not conneg.HTML:
         return _alternates(figures.ontology_rdf(dataset, chosen), path)
     if chosen is conneg.HTML:
-        events = kg.memo("events", lambda: describing.EventIndex(kg.store, dataset))
-        view = describing.describe(kg.store, dataset, iri, events)
+        view = describing.describe(kg.store, dataset, iri)
         if not view.known():
             return _html(render_template("not_found.html", iri=iri), path, status=404)
         template, extra = figures.page_for(kg, view, request.args)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from itertools import pairwise
@@ -232,8 +232,30 @@ def _overlaps(a: Box, b: Box) -> bool:
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
+class _Taken:
+    """The boxes drawn so far, filed by the grid cells they cover, so that whether a new box
+    overlaps one looks at its neighbours only (a map of 600 places took half a second)."""
+
+    CELL = 64.0
+
+    def __init__(self) -> None:
+        self.cells: dict[tuple[int, int], list[Box]] = {}
+
+    def _cells(self, box: Box) -> Iterator[tuple[int, int]]:
+        for i in range(math.floor(box[0] / self.CELL), math.floor(box[2] / self.CELL) + 1):
+            for j in range(math.floor(box[1] / self.CELL), math.floor(box[3] / self.CELL) + 1):
+                yield i, j
+
+    def append(self, box: Box) -> None:
+        for cell in self._cells(box):
+            self.cells.setdefault(cell, []).append(box)
+
+    def overlaps(self, box: Box) -> bool:
+        return any(_overlaps(box, other) for cell in self._cells(box) for other in self.cells.get(cell, ()))
+
+
 def _label_spot(
-    x: float, y: float, s: float, width: float, taken: list[Box], limits: Box
+    x: float, y: float, s: float, width: float, taken: _Taken, limits: Box
 ) -> tuple[float, float, str]:
     """Where a label goes: right of the symbol, else left, above or below, whichever first
     overlaps no other symbol or label and stays on the canvas; right when none is free."""
@@ -243,7 +265,7 @@ def _label_spot(
         left = {"start": tx, "end": tx - width, "middle": tx - width / 2}[anchor]
         box = (left, ty - 11, left + width, ty + 3)
         inside = limits[0] <= box[0] and box[2] <= limits[2] and limits[1] <= box[1] and box[3] <= limits[3]
-        if inside and not any(_overlaps(box, other) for other in taken):
+        if inside and not taken.overlaps(box):
             taken.append(box)
             return tx, ty, anchor
     return spots[0]
@@ -253,7 +275,7 @@ def _places(places: Sequence[MapPlace], frame: _Frame, highlight: str | None) ->
     """Place symbols and labels. Labels are placed most important first (the highlighted
     place, then capitals...); that place is drawn last, so it is on top."""
     size = {p.iri: 8.0 if p.iri == highlight else 5.0 for p in places}
-    taken: list[Box] = []
+    taken = _Taken()
     for place in places:
         x, y = frame.xy(place.lat, place.lon)
         taken.append((x - size[place.iri], y - size[place.iri], x + size[place.iri], y + size[place.iri]))
