@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import click
 
@@ -27,6 +27,9 @@ from graph.settings import Settings
 from graph.store import Store, StoreBusy, open_store
 from ontology.reasoning import InconsistentError
 from queries.results import render
+
+if TYPE_CHECKING:
+    from graph.load import RdfFile
 
 _T = TypeVar("_T")
 FORMATS = ["table", "json", "csv", "tsv", "xml", "turtle", "ntriples"]
@@ -345,12 +348,21 @@ def load_command(
         raise click.UsageError(f"--graph {graph_iri!r} is not an IRI: {error}") from None
     try:
         rdf_files = [load.identify(path, media_type) for path in files]
-        counts = [
-            _with_progress(f"checking {f.path.name}", f.size, partial(load.check, f, base_iri))
-            for f in rdf_files
-        ]
+        # In bulk, the first file in N-Triples or N-Quads is checked as it loads: until it has
+        # been read in full the bulk loader writes nothing, and no file came before it.
+        first_as_it_loads = bulk and not settings.remote and load.checks_as_it_loads(rdf_files[0])
+        counts = [None if first_as_it_loads else _check(rdf_files[0], base_iri)]
+        counts += [_check(f, base_iri) for f in rdf_files[1:]]
         with _store(settings) as store:
             for rdf_file, count in zip(rdf_files, counts, strict=True):
+                if count is None and isinstance(store, load.BulkLoader):  # embedded, so always
+                    lines = _with_progress(
+                        f"loading {rdf_file.path.name}",
+                        rdf_file.size,
+                        partial(load.bulk_load_checking, store, rdf_file, graph, base_iri),
+                    )
+                    click.echo(f"loaded {lines} lines from {rdf_file.path}", err=True)
+                    continue
                 _with_progress(
                     f"loading {rdf_file.path.name}",
                     rdf_file.size,
@@ -359,6 +371,14 @@ def load_command(
                 click.echo(f"loaded {count} statements from {rdf_file.path}", err=True)
     except load.LoadError as error:
         raise click.ClickException(f"{error}\nnothing was loaded") from None
+
+
+def _check(rdf_file: RdfFile, base_iri: str | None) -> int:
+    from graph import load
+
+    return _with_progress(
+        f"checking {rdf_file.path.name}", rdf_file.size, partial(load.check, rdf_file, base_iri)
+    )
 
 
 def _with_progress(label: str, total: int, work: Callable[[Callable[[int], None]], _T]) -> _T:

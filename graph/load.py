@@ -1,14 +1,17 @@
 """Bulk loading of RDF files: every common format, gzip too, all of a file or none of it.
 
-Each file is first read through once with the streaming parser, so that a bad file is refused
+A file is first read through once with the streaming parser, so that a bad file is refused
 with the parser's message and position before anything is written; then it is loaded in one
-transaction. Progress is reported as bytes of the file read, for a progress bar.
+transaction. One case reads the file once: N-Triples or N-Quads into the bulk loader
+(``bulk_load_checking``), which writes nothing until the whole input has been read, so the
+parser and the byte screen can check the file as it loads. Progress is reported as bytes of
+the file read, for a progress bar.
 """
 
 from __future__ import annotations
 
 import gzip
-import re
+import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,6 +21,7 @@ from typing import IO, Protocol, runtime_checkable
 from pyoxigraph import NamedNode, RdfFormat, parse
 
 from graph import admission, xml_entities
+from graph.screen import Screening, Suspect
 
 Progress = Callable[[int], None]  # called with the number of bytes just read
 
@@ -84,12 +88,10 @@ def check(file: RdfFile, base_iri: str | None, progress: Progress | None = None)
     Raises LoadError with the parser's message and position (invalid IRIs included), or with
     the statement that cannot be served (``graph.admission``).
 
-    N-Triples and N-Quads take a fast path: their parser already refuses relative and invalid
-    IRIs and ill-formed language tags, so only the characters of literals remain to check, and
-    those can be checked on the bytes (``_Screening``) instead of on every parsed term, which
-    costs four times the parse. When the bytes hold anything that might be inadmissible (a
-    control character, U+FFFE/U+FFFF, an escape that could spell one), the file is checked
-    again the slow way, term by term, for the exact verdict and message."""
+    N-Triples and N-Quads take a fast path: only the characters of literals remain to check,
+    and those are checked on the bytes (``graph.screen``). When the bytes hold anything that
+    might be inadmissible (a control character, U+FFFE/U+FFFF, an escape that could spell
+    one), the file is checked again the slow way, term by term, for the exact verdict."""
     if file.format in LINE_FORMATS:
         screened = _parse(file, base_iri, progress, screen=True)
         if screened is not None:
@@ -110,7 +112,7 @@ def _parse(file: RdfFile, base_iri: str | None, progress: Progress | None, scree
         with opened(file, progress) as stream:
             source: IO[bytes] | bytes = stream
             if screen:
-                screening = _Screening(stream)
+                screening = Screening(stream)
                 source = screening  # type: ignore[assignment]
             if file.format == RdfFormat.RDF_XML:  # read whole: entities are checked before expansion
                 source = stream.read()
@@ -126,43 +128,9 @@ def _parse(file: RdfFile, base_iri: str | None, progress: Progress | None, scree
         raise LoadError(f"{file.path}: {syntax_message(error, count)}") from None
     except (admission.Inadmissible, xml_entities.EntityError) as error:
         raise LoadError(f"{file.path}: {error}") from None
-    except (OSError, EOFError) as error:  # gzip damage
+    except (OSError, EOFError, zlib.error) as error:  # gzip damage
         raise LoadError(f"{file.path}: cannot read it: {error}") from None
     return count
-
-
-# Bytes of N-Triples / N-Quads that may spell a character admission refuses: the C0 controls
-# other than tab, LF and CR; DEL and the C1 controls (U+0080-U+009F, which IRIs may not hold);
-# U+FFFE and U+FFFF; and the escapes \u, \U, \b and \f. Surrogates cannot be in UTF-8.
-_SUSPECT = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\xc2[\x80-\x9f]|\xef\xbf[\xbe\xbf]|\\[uUbf]")
-
-
-class _Screening:
-    """A read-only stream that notes whether any byte read matches ``_SUSPECT`` (the last two
-    bytes of each read are kept, so that a match across two reads is seen too)."""
-
-    def __init__(self, raw: IO[bytes]) -> None:
-        self.raw = raw
-        self.suspect = False
-        self._tail = b""
-
-    def read(self, size: int = -1) -> bytes:
-        data = self.raw.read(size)
-        if not self.suspect and _SUSPECT.search(self._tail + data):
-            self.suspect = True
-        self._tail = data[-2:]
-        return data
-
-    def readinto(self, buffer: bytearray) -> int:
-        data = self.read(len(buffer))
-        buffer[: len(data)] = data
-        return len(data)
-
-    def readable(self) -> bool:
-        return True
-
-    def __getattr__(self, name: str) -> object:
-        return getattr(self.raw, name)
 
 
 def syntax_message(error: SyntaxError, statements: int) -> str:
@@ -190,6 +158,46 @@ def load(
             store.bulk_load(stream, file.format, graph, base_iri)
         else:
             store.load(stream, file.format, graph, base_iri)
+
+
+def checks_as_it_loads(file: RdfFile) -> bool:
+    """Whether ``bulk_load_checking`` can check ``file`` while loading it, instead of ``check``
+    before: for N-Triples and N-Quads, whose characters the byte screen can check."""
+    return file.format in LINE_FORMATS
+
+
+def bulk_load_checking(
+    store: BulkLoader,
+    file: RdfFile,
+    graph: NamedNode | None,
+    base_iri: str | None,
+    progress: Progress | None = None,
+) -> int:
+    """Load an N-Triples or N-Quads file with the bulk loader, checking it on the way: all of
+    it or, when it is invalid, none of it. The number of lines read.
+
+    pyoxigraph's bulk loader (0.5) sorts the input into new RocksDB files and adds them to the
+    store in one step once it has read the whole input; an input that fails to parse, or whose
+    reader raises, writes nothing (``tests/test_load_check.py`` holds it to that). So the screen
+    stops the load at the first suspect bytes; the file is then checked term by term, for the
+    exact verdict, and loaded again if it passes. Raises LoadError as ``check`` does."""
+    lines = 0
+    try:
+        with opened(file, progress) as stream:
+            screening = Screening(stream, stop=True)
+            try:
+                store.bulk_load(screening, file.format, graph, base_iri)  # type: ignore[arg-type]
+            finally:
+                lines = screening.lines
+    except Suspect:
+        count = check(file, base_iri)
+        load(store, file, graph, base_iri, bulk=True)
+        return count
+    except SyntaxError as error:
+        raise LoadError(f"{file.path}: {syntax_message(error, lines)}") from None
+    except (EOFError, gzip.BadGzipFile, zlib.error) as error:  # raised by the reader: gzip damage
+        raise LoadError(f"{file.path}: cannot read it: {error}") from None
+    return lines
 
 
 class _Counting:
