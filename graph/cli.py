@@ -336,7 +336,8 @@ def load_command(
 
     Every file is checked in full first; if any is invalid nothing is loaded. Each file is then
     loaded in one transaction: all of it or none of it, even if the command is killed
-    (with --bulk, only an invalid file is guaranteed to load nothing).
+    (with --bulk, only an invalid file is guaranteed to load nothing, and the first file, in
+    N-Triples or N-Quads, is checked as it loads instead of before).
     """
     from pyoxigraph import NamedNode
 

@@ -160,9 +160,11 @@ class EmbeddedStore:
     ) -> None:
         """Load a large input with pyoxigraph's bulk loader: it sorts the input into new RocksDB
         files and adds them at the end, so that memory stays bounded and the load runs about
-        five times faster than ``load`` on disk. An input that fails to parse, even at its
-        end, leaves the store as it was (``tests/test_load_check.py``); pyoxigraph documents
-        no stronger guarantee, so after a crash mid-load check the store. In memory, ``load``."""
+        five times faster than ``load`` on disk. pyoxigraph 0.5 adds those files only once it
+        has read the whole input, so an input that fails to parse or to be read, even at its
+        end and after many batches, leaves the store as it was (``tests/test_bulk_load.py``);
+        pyoxigraph documents no stronger guarantee, so after a crash mid-load check the store.
+        In memory, ``load``."""
         if not self.on_disk:
             self.load(stream, fmt, graph, base_iri)
             return
