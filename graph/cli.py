@@ -321,7 +321,8 @@ def serve(settings: Settings, host: str, port: int, threads: int, http: str) -> 
     "--bulk",
     is_flag=True,
     help="Use the bulk loader: several times faster on large files, in bounded memory, but a "
-    "crash mid-load may leave part of a file (an invalid file still loads nothing).",
+    "crash mid-load may leave part of a file, and a checkpoint of the store beside it to restore "
+    "(an invalid file still loads nothing).",
 )
 @click.pass_obj
 def load_command(
@@ -356,7 +357,7 @@ def load_command(
         counts += [_check(f, base_iri) for f in rdf_files[1:]]
         with _store(settings) as store:
             for rdf_file, count in zip(rdf_files, counts, strict=True):
-                if count is None and isinstance(store, load.BulkLoader):  # embedded, so always
+                if count is None and isinstance(store, load.PartsLoader):  # embedded, so always
                     lines = _with_progress(
                         f"loading {rdf_file.path.name}",
                         rdf_file.size,
@@ -370,7 +371,7 @@ def load_command(
                     partial(load.load, store, rdf_file, graph, base_iri, bulk=bulk),
                 )
                 click.echo(f"loaded {count} statements from {rdf_file.path}", err=True)
-    except load.LoadError as error:
+    except (load.LoadError, StoreBusy) as error:  # StoreBusy: a checkpoint left by a crash
         raise click.ClickException(f"{error}\nnothing was loaded") from None
 
 
