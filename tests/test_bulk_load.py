@@ -1,7 +1,8 @@
 """``eurasia-kg load --bulk`` reads its first N-Triples / N-Quads file once, checking it as it
-loads (``graph.load.bulk_load_checking``): a file that turns out invalid at its very end, after
-more statements than one batch of pyoxigraph's bulk loader (a million), changes nothing in the
-store, and a valid one gives the same quads as the transactional load."""
+loads (``graph.load.bulk_load_checking``), in parts of whole lines that the store loads all or
+none (``EmbeddedStore.bulk_load_parts``): a file that turns out invalid at its very end, after
+several parts and more statements than one batch of pyoxigraph's bulk loader, changes nothing
+in the store, and a valid one gives the same quads as the transactional load."""
 
 from __future__ import annotations
 
@@ -16,10 +17,9 @@ import pytest
 from pyoxigraph import NamedNode, Quad
 
 from graph import load
-from graph.store import EmbeddedStore
+from graph.store import EmbeddedStore, StoreBusy
 
 EXE = shutil.which("eurasia-kg")
-BATCH = 1_000_000  # pyoxigraph's bulk loader writes its input in batches of this many quads
 EX = "http://example.org/"
 # (what the last line shows, the line, the refusal or None)
 ENDINGS = [
@@ -114,4 +114,32 @@ def test_the_command_refuses_a_late_syntax_error_and_loads_nothing(tmp_path: Pat
     assert "Traceback" not in done.stderr
     store = EmbeddedStore(tmp_path / "store")
     assert len(store) == 1
+    store.close()
+
+
+def test_a_checkpoint_left_by_a_crash_is_not_overwritten(tmp_path: Path) -> None:
+    """A crash mid-load leaves the checkpoint beside the store: the next bulk load refuses to
+    start rather than take a new checkpoint over it, and says what to do."""
+    path = tmp_path / "data.nq"
+    path.write_bytes(statements(10))
+    store = seeded_store(tmp_path / "store")
+    before = quads_of(store)
+    left = tmp_path / ".store.before-bulk-load"
+    left.mkdir()
+    with pytest.raises(StoreBusy, match="eurasia-kg restore"):
+        load.bulk_load_checking(store, load.identify(path), None, None)
+    assert quads_of(store) == before and left.is_dir()
+    store.close()
+
+
+def test_no_checkpoint_is_left_behind(tmp_path: Path) -> None:
+    path = tmp_path / "data.nq"
+    path.write_bytes(statements(10) + ENDINGS[0][1])
+    store = seeded_store(tmp_path / "store")
+    with pytest.raises(load.LoadError):
+        load.bulk_load_checking(store, load.identify(path), None, None)
+    path.write_bytes(statements(10))
+    load.bulk_load_checking(store, load.identify(path), None, None)
+    assert len(store) == 11
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data.nq", "store"]
     store.close()
