@@ -350,8 +350,8 @@ def load_command(
         raise click.UsageError(f"--graph {graph_iri!r} is not an IRI: {error}") from None
     try:
         rdf_files = [load.identify(path, media_type) for path in files]
-        # In bulk, the first file in N-Triples or N-Quads is checked as it loads: until it has
-        # been read in full the bulk loader writes nothing, and no file came before it.
+        # In bulk, the first file in N-Triples or N-Quads is checked as it loads: the store
+        # takes its parts all or none, and no file came before it.
         first_as_it_loads = bulk and not settings.remote and load.checks_as_it_loads(rdf_files[0])
         counts = [None if first_as_it_loads else _check(rdf_files[0], base_iri)]
         counts += [_check(f, base_iri) for f in rdf_files[1:]]

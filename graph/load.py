@@ -4,8 +4,8 @@ A file is first read through once with the streaming parser, so that a bad file 
 with the parser's message and position before anything is written; then it is loaded in one
 transaction. One case reads the file once: N-Triples or N-Quads into the bulk loader
 (``bulk_load_checking``), whose parts the store loads all or none, so the parser and the
-byte screen can check the file as it loads. Progress is reported as bytes of
-the file read, for a progress bar.
+byte screen can check the file as it loads. Progress is reported as bytes of the file read,
+for a progress bar.
 """
 
 from __future__ import annotations
@@ -185,7 +185,8 @@ def bulk_load_checking(
     progress: Progress | None = None,
 ) -> int:
     """Load an N-Triples or N-Quads file with the bulk loader, checking it on the way: all of
-    it or, when it is invalid, none of it. The number of lines read.
+    it or, when it is invalid, none of it. The number of lines read (of statements, when the
+    file had to be checked in full).
 
     The file goes to the bulk loader in parts of whole lines, for bounded memory
     (``graph.line_parts``), and the store loads the parts all or none
