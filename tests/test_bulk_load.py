@@ -70,20 +70,29 @@ def test_an_invalid_end_after_a_batch_changes_nothing(
     reopened.close()
 
 
-@pytest.mark.parametrize("last", [b"", b'<http://example.org/a> <http://example.org/b> "caf\\u00E9" .\n'])
-def test_a_valid_bulk_load_gives_the_quads_of_the_transactional_load(tmp_path: Path, last: bytes) -> None:
-    """Plain bytes, and bytes the screen must look at twice (an admissible escape at the end)."""
-    path = tmp_path / "data.nq.gz"
-    path.write_bytes(gzip.compress(statements(50_000) + last))
+@pytest.mark.parametrize(
+    ("name", "lines", "last"),
+    [
+        ("several-parts.nq", 1_100_000, b""),
+        ("one-part.nq.gz", 50_000, b'<http://example.org/a> <http://example.org/b> "caf\\u00E9" .\n'),
+    ],
+)
+def test_a_valid_bulk_load_gives_the_quads_of_the_transactional_load(
+    tmp_path: Path, body: bytes, name: str, lines: int, last: bytes
+) -> None:
+    """Plain bytes in several parts, and bytes the screen must look at twice (an admissible
+    escape at the end, so the load stops, the file is checked in full and loaded again)."""
+    data = (body if lines == 1_100_000 else statements(lines)) + last
+    path = tmp_path / name
+    path.write_bytes(gzip.compress(data) if name.endswith(".gz") else data)
     rdf_file = load.identify(path)
     graph = NamedNode(EX + "loaded")  # for the triples; the quads keep their graphs
     bulk = seeded_store(tmp_path / "bulk")
-    lines = load.bulk_load_checking(bulk, rdf_file, graph, None)
+    assert load.bulk_load_checking(bulk, rdf_file, graph, None) == lines + bool(last)
     transactional = seeded_store(tmp_path / "transactional")
     load.load(transactional, rdf_file, graph, None)
-    assert lines == 50_000 + bool(last)
     assert quads_of(bulk) == quads_of(transactional)
-    assert len(quads_of(bulk)) == 1 + lines
+    assert len(bulk) == 1 + lines + bool(last)
     bulk.close()
     transactional.close()
 
