@@ -100,7 +100,7 @@ def restore(store: Path, source: Path) -> int:
         integrity.verify(integrity.open_checked(staging), staging)  # replays the backup's log
         staged_lock = ServerLock(staging)  # the lock file moves in with the restored store
         try:
-            _exchange(staging, store)
+            exchange(staging, store)
         finally:
             staged_lock.release()
         shutil.rmtree(staging)  # now the old store
@@ -135,7 +135,7 @@ def _check_unused(store: Path) -> None:
         fcntl.lockf(file, fcntl.LOCK_UN)
 
 
-def _exchange(a: Path, b: Path) -> None:
+def exchange(a: Path, b: Path) -> None:
     """Swap the directories ``a`` and ``b`` in one step (Linux renameat2)."""
     libc = ctypes.CDLL(None, use_errno=True)
     result = libc.renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)

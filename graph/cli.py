@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import click
 
@@ -27,6 +27,9 @@ from graph.settings import Settings
 from graph.store import Store, StoreBusy, open_store
 from ontology.reasoning import InconsistentError
 from queries.results import render
+
+if TYPE_CHECKING:
+    from graph.load import RdfFile
 
 _T = TypeVar("_T")
 FORMATS = ["table", "json", "csv", "tsv", "xml", "turtle", "ntriples"]
@@ -318,7 +321,8 @@ def serve(settings: Settings, host: str, port: int, threads: int, http: str) -> 
     "--bulk",
     is_flag=True,
     help="Use the bulk loader: several times faster on large files, in bounded memory, but a "
-    "crash mid-load may leave part of a file (an invalid file still loads nothing).",
+    "crash mid-load may leave part of a file, and a checkpoint of the store beside it to restore "
+    "(an invalid file still loads nothing).",
 )
 @click.pass_obj
 def load_command(
@@ -333,7 +337,8 @@ def load_command(
 
     Every file is checked in full first; if any is invalid nothing is loaded. Each file is then
     loaded in one transaction: all of it or none of it, even if the command is killed
-    (with --bulk, only an invalid file is guaranteed to load nothing).
+    (with --bulk, only an invalid file is guaranteed to load nothing, and the first file, in
+    N-Triples or N-Quads, is checked as it loads instead of before).
     """
     from pyoxigraph import NamedNode
 
@@ -345,20 +350,37 @@ def load_command(
         raise click.UsageError(f"--graph {graph_iri!r} is not an IRI: {error}") from None
     try:
         rdf_files = [load.identify(path, media_type) for path in files]
-        counts = [
-            _with_progress(f"checking {f.path.name}", f.size, partial(load.check, f, base_iri))
-            for f in rdf_files
-        ]
+        # In bulk, the first file in N-Triples or N-Quads is checked as it loads: the store
+        # takes its parts all or none, and no file came before it.
+        first_as_it_loads = bulk and not settings.remote and load.checks_as_it_loads(rdf_files[0])
+        counts = [None if first_as_it_loads else _check(rdf_files[0], base_iri)]
+        counts += [_check(f, base_iri) for f in rdf_files[1:]]
         with _store(settings) as store:
             for rdf_file, count in zip(rdf_files, counts, strict=True):
+                if count is None and isinstance(store, load.PartsLoader):  # embedded, so always
+                    lines = _with_progress(
+                        f"loading {rdf_file.path.name}",
+                        rdf_file.size,
+                        partial(load.bulk_load_checking, store, rdf_file, graph, base_iri),
+                    )
+                    click.echo(f"loaded {lines} lines from {rdf_file.path}", err=True)
+                    continue
                 _with_progress(
                     f"loading {rdf_file.path.name}",
                     rdf_file.size,
                     partial(load.load, store, rdf_file, graph, base_iri, bulk=bulk),
                 )
                 click.echo(f"loaded {count} statements from {rdf_file.path}", err=True)
-    except load.LoadError as error:
+    except (load.LoadError, StoreBusy) as error:  # StoreBusy: a checkpoint left by a crash
         raise click.ClickException(f"{error}\nnothing was loaded") from None
+
+
+def _check(rdf_file: RdfFile, base_iri: str | None) -> int:
+    from graph import load
+
+    return _with_progress(
+        f"checking {rdf_file.path.name}", rdf_file.size, partial(load.check, rdf_file, base_iri)
+    )
 
 
 def _with_progress(label: str, total: int, work: Callable[[Callable[[int], None]], _T]) -> _T:

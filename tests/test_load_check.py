@@ -12,6 +12,7 @@ import pytest
 from pyoxigraph import RdfFormat
 
 from graph import load
+from graph.screen import Screening
 from graph.store import EmbeddedStore
 
 GOOD = '<http://example.org/kuryk> <http://example.org/name> "{}"@en .\n'
@@ -49,7 +50,7 @@ def test_screened_check_agrees_with_admission(
 
 
 def test_screening_sees_a_match_split_across_reads() -> None:
-    stream = load._Screening(io.BytesIO(b"abc\xef\xbf\xbexyz"))
+    stream = Screening(io.BytesIO(b"abc\xef\xbf\xbexyz"))
     while stream.read(4):
         pass
     assert stream.suspect

@@ -1,0 +1,74 @@
+"""A screen on the bytes of N-Triples and N-Quads: whether they may spell a character that
+``graph.admission`` refuses, decided as the bytes are read instead of on every parsed term.
+
+The N-Triples and N-Quads parser already refuses relative and invalid IRIs and ill-formed
+language tags, so only characters remain to check, and checking them term by term costs four
+times the parse. Almost all data is printable ASCII without a backslash, which one C-speed
+``bytes.translate`` confirms; only the other reads go through the regular expression.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import IO
+
+# Bytes that may spell a character admission refuses: the C0 controls other than tab, LF and
+# CR; DEL and the C1 controls (U+0080-U+009F, which IRIs may not hold); U+FFFE and U+FFFF; and
+# the escapes \u, \U, \b and \f. Surrogates cannot be in UTF-8.
+SUSPECT = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\xc2[\x80-\x9f]|\xef\xbf[\xbe\xbf]|\\[uUbf]")
+# Printable ASCII but the backslash, and tab, LF, CR: bytes that can start no SUSPECT match.
+_PLAIN = bytes(range(0x20, 0x7F)).replace(b"\\", b"") + b"\t\n\r"
+
+
+def suspect(data: bytes) -> bool:
+    """Whether ``data`` holds bytes that may spell a refused character.
+
+    >>> suspect(b'<http://example.org/a> <http://example.org/b> "caf\\xc3\\xa9" .')
+    False
+    >>> suspect(b'"bell\\\\u0007"')
+    True
+    """
+    if not data.translate(None, _PLAIN):  # nothing but plain bytes left nothing behind
+        return False
+    return SUSPECT.search(data) is not None
+
+
+class Suspect(Exception):
+    """Raised by a stopping ``Screening`` at the first suspect bytes, from inside the reader
+    of a load, so that the load ends before it writes anything."""
+
+
+class Screening:
+    """A read-only stream over ``raw`` that notes whether any bytes read are suspect (a match
+    across two reads too) and counts the lines read. With ``stop``, it raises Suspect instead
+    of reading on."""
+
+    def __init__(self, raw: IO[bytes], stop: bool = False) -> None:
+        self.raw = raw
+        self.stop = stop
+        self.suspect = False
+        self.lines = 0
+        self._tail = b""
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.raw.read(size)
+        self.lines += data.count(b"\n")
+        # A match is at most 3 bytes: one across two reads starts in the last 2 bytes of the
+        # previous read and ends in the first 2 of this one.
+        if not self.suspect and (suspect(data) or suspect(self._tail + data[:2])):
+            self.suspect = True
+            if self.stop:
+                raise Suspect
+        self._tail = data[-2:] if len(data) >= 2 else (self._tail + data)[-2:]
+        return data
+
+    def readinto(self, buffer: bytearray) -> int:
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def readable(self) -> bool:
+        return True
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.raw, name)
