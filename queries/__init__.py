@@ -28,6 +28,8 @@ from graph.store import Term
 QUERIES_DIR = Path(__file__).resolve().parent
 KINDS = {"entity", "iri", "month", "year", "text"}
 _PARAM = re.compile(r"\?(?P<name>\w+)\s+(?P<kind>\w+)(?P<required>\s+required)?\s*:\s*(?P<doc>.*)")
+# The opening brace of a query's (outer) WHERE clause, on a line that is not a comment.
+_WHERE = re.compile(r"^(?![ \t]*#).*?\b(?:WHERE|ASK)\s*\{", re.IGNORECASE | re.MULTILINE)
 
 
 class QueryError(ValueError):
@@ -129,6 +131,27 @@ class NamedQuery:
         """The query with PREFIX declarations for the dataset prepended."""
         header = "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in dataset.prefixes().items())
         return header + self.text
+
+    def bound_sparql(self, dataset: Dataset, bindings: Mapping[str, Term]) -> str:
+        """The query with the parameter values in a VALUES block at the start of its WHERE clause.
+
+        pyoxigraph plans a query before it applies ``substitutions=``, so a value given that way
+        cannot steer the join order: fact-support takes seconds at 1M triples with a
+        substitution and milliseconds with the value inline. ``bindings`` are the typed terms
+        from :meth:`bindings`; each is written by pyoxigraph's own N-Triples serialization,
+        which is valid SPARQL, never from the text a user sent (as rdflib's SPARQLStore does
+        with ``initBindings``). Without bindings it is :meth:`sparql`.
+        """
+        query = self.sparql(dataset)
+        if not bindings:
+            return query
+        match = _WHERE.search(query)
+        if match is None:
+            raise QueryError(f"{self.name}: no WHERE clause to put the parameter values in")
+        names = " ".join(f"?{name}" for name in bindings)
+        values = " ".join(str(term) for term in bindings.values())
+        block = f"\n  VALUES ({names}) {{ ({values}) }}"
+        return query[: match.end()] + block + query[match.end() :]
 
     def as_json(self, dataset: Dataset) -> dict[str, object]:
         """The query as the query page and /queries/ show it."""

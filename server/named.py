@@ -1,5 +1,5 @@
 """The named questions over HTTP: /queries/ lists them, /queries/<name>?param=value runs one
-with its parameters passed as bindings (never spliced into the text), answering in the
+with its parameters passed as typed terms in a VALUES block (never the request's text), answering in the
 negotiated SPARQL results format. /labels gives the labels of IRIs, for pages that show
 query results."""
 
@@ -42,7 +42,8 @@ def run(name: str) -> Response:
     chosen = conneg.negotiate(request.headers.get("Accept"), offers, request.args.get("format"))
     if chosen is None:
         raise not_acceptable([f.media_type for f in offers])
-    answer = kg.store.answer(named.sparql(dataset), substitutions=bindings, limit=kg.settings.result_limit)
+    # the values inline, where the query planner sees them (see NamedQuery.bound_sparql)
+    answer = kg.store.answer(named.bound_sparql(dataset, bindings), limit=kg.settings.result_limit)
     results, graphs = conneg.PYOXIGRAPH_RESULTS.get(chosen.name), conneg.PYOXIGRAPH_RDF.get(chosen.name)
     body = answer.serialize(results, graphs)
     response = Response(body, content_type=f"{chosen.media_type}; charset=utf-8")

@@ -106,3 +106,33 @@ def test_bad_parameters_are_refused(values, message) -> None:
 def test_a_month_parameter_must_be_a_month() -> None:
     with pytest.raises(queries.QueryError, match="give a month, e.g. 2021-04"):
         queries.find("events-in-month").bindings({"month": "2021"}, DATASET)
+
+
+@pytest.mark.parametrize(
+    ("name", "values"),
+    [(name, queries.examples(q)) for name, q in sorted(queries.catalogue().items()) if q.parameters]
+    + [("visits", {"state": "tajikistan"}), ("inferred-event-places", {"place": "tajikistan"})],
+)
+def test_values_inline_give_the_same_answer(built_store, name: str, values: dict[str, str]) -> None:
+    """The server puts the parameter values in a VALUES block where the planner sees them; the
+    answer is the one the same values give as substitutions."""
+    query = queries.find(name)
+    bindings = query.bindings(values, DATASET)
+    inline = built_store.query(query.bound_sparql(DATASET, bindings))
+    substituted = built_store.query(query.sparql(DATASET), substitutions=bindings)
+    if isinstance(inline, QueryBoolean):
+        assert bool(inline) == bool(substituted)
+    elif isinstance(inline, QuerySolutions):
+        assert [str(s) for s in inline] == [str(s) for s in substituted]
+    else:
+        assert {str(t) for t in inline} == {str(t) for t in substituted}
+
+
+def test_an_inline_value_stays_one_term() -> None:
+    """A value that looks like SPARQL is written as one escaped literal, not as query text."""
+    text = "# param ?name text: a name\nSELECT ?name WHERE { ?s ?p ?name }"
+    query = queries.NamedQuery.parse("probe", text)
+    attack = 'x" } } DELETE WHERE { ?s ?p ?o } #\n'
+    text = query.bound_sparql(DATASET, query.bindings({"name": attack}, DATASET))
+    assert 'VALUES (?name) { ("x\\" } } DELETE WHERE { ?s ?p ?o } #\\n") }' in text
+    assert text.count("\n") == query.sparql(DATASET).count("\n") + 1
