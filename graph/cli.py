@@ -213,7 +213,7 @@ def query(ctx: click.Context, query: str | None, fmt: str, run_all: bool) -> Non
                         + "".join(f" --{k} {v}" for k, v in params.items())
                         + ")\n"
                     )
-                result = store.query(named.sparql(dataset), substitutions=named.bindings(params, dataset))
+                result = store.query(named.bound_sparql(dataset, named.bindings(params, dataset)))
                 unbound = {p.name for p in named.parameters if p.name not in params}
                 text = render(result, fmt, dataset.prefixes(), hide=unbound)
                 click.echo(text, nl=not text.endswith("\n"))

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from pyoxigraph import Literal, NamedNode
 
+from graph import sparql_text
 from graph.compiler import SLUG
 from graph.literals import LiteralError, temporal
 from graph.namespaces import XSD, Dataset
@@ -29,7 +30,6 @@ QUERIES_DIR = Path(__file__).resolve().parent
 KINDS = {"entity", "iri", "month", "year", "text"}
 _PARAM = re.compile(r"\?(?P<name>\w+)\s+(?P<kind>\w+)(?P<required>\s+required)?\s*:\s*(?P<doc>.*)")
 # The opening brace of a query's (outer) WHERE clause, on a line that is not a comment.
-_WHERE = re.compile(r"^(?![ \t]*#).*?\b(?:WHERE|ASK)\s*\{", re.IGNORECASE | re.MULTILINE)
 
 
 class QueryError(ValueError):
@@ -142,16 +142,10 @@ class NamedQuery:
         which is valid SPARQL, never from the text a user sent (as rdflib's SPARQLStore does
         with ``initBindings``). Without bindings it is :meth:`sparql`.
         """
-        query = self.sparql(dataset)
-        if not bindings:
-            return query
-        match = _WHERE.search(query)
-        if match is None:
-            raise QueryError(f"{self.name}: no WHERE clause to put the parameter values in")
-        names = " ".join(f"?{name}" for name in bindings)
-        values = " ".join(str(term) for term in bindings.values())
-        block = f"\n  VALUES ({names}) {{ ({values}) }}"
-        return query[: match.end()] + block + query[match.end() :]
+        try:
+            return sparql_text.bind(self.sparql(dataset), bindings)
+        except ValueError as error:
+            raise QueryError(f"{self.name}: {error}") from None
 
     def as_json(self, dataset: Dataset) -> dict[str, object]:
         """The query as the query page and /queries/ show it."""
