@@ -134,6 +134,7 @@ class _Worker:
         self.path = path
         self.read_only: bool | None = None  # None: no store handle open
         self.lowered = False  # at the lowest CPU priority, for good
+        self.cpu = 0.0  # seconds of CPU its last job took, as the worker counted it
         self.memory = memory  # the most heap it may use, in bytes; None: no cap
         self.exitcode: int | None = None  # set once the process is stopped and reaped
         self.conn, self.process = _start(path, memory)
@@ -203,22 +204,12 @@ class _Worker:
         except OSError:
             pass  # it has just exited
 
-    def cpu_seconds(self) -> float:
-        """The CPU time all the worker's threads have used (the scheduler's count in
-        nanoseconds: exact, unlike the clock ticks of /proc/PID/stat); 0 once it has exited."""
-        total = 0
-        try:
-            for thread in Path(f"/proc/{self.process.pid}/task").iterdir():
-                total += int((thread / "schedstat").read_text().split()[0])
-        except (OSError, ValueError):
-            pass  # it has just exited, or a thread of it has
-        return total / 1e9
-
     def answer(self, timeout: float) -> Any:
         """The answer to the job sent; raises QueryTimeout (killing the worker) after ``timeout``."""
         status, payload = self._receive(timeout)
         if status == "ok":
-            return payload
+            result, self.cpu = payload
+            return result
         if status == "syntax":
             raise QuerySyntaxError(payload)
         if status == "damaged":
@@ -465,13 +456,13 @@ class SandboxedStore:
             if seen_long:
                 self._contention.running_long(handle, fresh=False)  # from the start
             handle.open(read_only=True)
-            started, cpu = time.monotonic(), handle.cpu_seconds()
+            started = time.monotonic()
             handle.send(job)
             if admit is not None:
                 long = self._admit(handle, fresh=not seen_long)
             result = handle.answer((timeout or self.timeout) - (time.monotonic() - started))
             if admit is not None:
-                self._learn(admit, time.monotonic() - started, handle.cpu_seconds() - cpu)
+                self._learn(admit, time.monotonic() - started, handle.cpu)
         except (QueryTimeout, QueryTooLarge, StoreUnavailable, Overloaded) as error:
             if admit is not None and isinstance(error, QueryTimeout | Overloaded):
                 self._long_seen.add(admit)
