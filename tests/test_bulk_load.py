@@ -1,8 +1,9 @@
 """``eurasia-kg load --bulk`` reads its first N-Triples / N-Quads file once, checking it as it
 loads (``graph.load.bulk_load_checking``), in parts of whole lines that the store loads all or
 none (``EmbeddedStore.bulk_load_parts``): a file that turns out invalid at its very end, after
-several parts and more statements than one batch of pyoxigraph's bulk loader, changes nothing
-in the store, and a valid one gives the same quads as the transactional load."""
+several parts, changes nothing in the store, and a valid one gives the same quads as the
+transactional load. In process the parts are 1,000 lines, so that a few thousand statements
+make several; the command runs with its own parts of 400,000 lines."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ EXE = shutil.which("eurasia-kg")
 EX = "http://example.org/"
 # (what the last line shows, the line, the refusal or None)
 ENDINGS = [
-    ("a syntax error", b"<http://example.org/a> <http://example.org/b> broken .\n", "line 1100001"),
+    ("a syntax error", b"<http://example.org/a> <http://example.org/b> broken .\n", "line 2501"),
     ("an inadmissible escape", b'<http://example.org/a> <http://example.org/b> "bell\\u0007" .\n', "U+0007"),
     ("a raw control character", b'<http://example.org/a> <http://example.org/b> "bell\x07" .\n', "U+0007"),
 ]
@@ -37,9 +38,17 @@ def statements(count: int) -> bytes:
     )
 
 
+LINES = 2_500  # three parts
+
+
 @pytest.fixture(scope="module")
 def body() -> bytes:
-    return statements(1_100_000)
+    return statements(LINES)
+
+
+@pytest.fixture(autouse=True)
+def small_parts(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(load, "PART_LINES", 1_000)
 
 
 def quads_of(store: EmbeddedStore) -> set[Quad]:
@@ -53,7 +62,7 @@ def seeded_store(path: Path) -> EmbeddedStore:
 
 
 @pytest.mark.parametrize(("what", "last", "refusal"), ENDINGS, ids=[e[0] for e in ENDINGS])
-def test_an_invalid_end_after_a_batch_changes_nothing(
+def test_an_invalid_end_after_several_parts_changes_nothing(
     tmp_path: Path, body: bytes, what: str, last: bytes, refusal: str
 ) -> None:
     path = tmp_path / "late.nq"
@@ -73,7 +82,7 @@ def test_an_invalid_end_after_a_batch_changes_nothing(
 @pytest.mark.parametrize(
     ("name", "lines", "last"),
     [
-        ("several-parts.nq", 1_100_000, b""),
+        ("several-parts.nq", LINES, b""),
         ("one-part.nq.gz", 50_000, b'<http://example.org/a> <http://example.org/b> "caf\\u00E9" .\n'),
     ],
 )
@@ -82,7 +91,7 @@ def test_a_valid_bulk_load_gives_the_quads_of_the_transactional_load(
 ) -> None:
     """Plain bytes in several parts, and bytes the screen must look at twice (an admissible
     escape at the end, so the load stops, the file is checked in full and loaded again)."""
-    data = (body if lines == 1_100_000 else statements(lines)) + last
+    data = (body if lines == LINES else statements(lines)) + last
     path = tmp_path / name
     path.write_bytes(gzip.compress(data) if name.endswith(".gz") else data)
     rdf_file = load.identify(path)
@@ -118,7 +127,7 @@ def test_the_command_refuses_a_late_syntax_error_and_loads_nothing(tmp_path: Pat
         [EXE, "load", "--bulk", str(path)], env=env, capture_output=True, text=True, timeout=300, check=False
     )
     assert done.returncode == 1
-    assert f"{path}: " in done.stderr and "line 1100001" in done.stderr
+    assert f"{path}: " in done.stderr and "line 2501" in done.stderr
     assert "nothing was loaded" in done.stderr
     assert "Traceback" not in done.stderr
     store = EmbeddedStore(tmp_path / "store")
