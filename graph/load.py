@@ -23,6 +23,7 @@ from pyoxigraph import NamedNode, RdfFormat, parse
 from graph import admission, xml_entities
 from graph.line_parts import LineParts
 from graph.screen import Screening, Suspect
+from graph.streams import ReadThrough
 
 Progress = Callable[[int], None]  # called with the number of bytes just read
 
@@ -227,25 +228,12 @@ def _load_in_parts(
     return source.lines
 
 
-class _Counting:
+class _Counting(ReadThrough):
     """A read-only file wrapper that reports how many bytes were read."""
 
     def __init__(self, raw: IO[bytes], progress: Progress) -> None:
-        self.raw = raw
+        super().__init__(raw)
         self.progress = progress
 
-    def read(self, size: int = -1) -> bytes:
-        data = self.raw.read(size)
+    def seen(self, data: bytes) -> None:
         self.progress(len(data))
-        return data
-
-    def readinto(self, buffer: bytearray) -> int:
-        data = self.read(len(buffer))
-        buffer[: len(data)] = data
-        return len(data)
-
-    def readable(self) -> bool:
-        return True
-
-    def __getattr__(self, name: str) -> object:
-        return getattr(self.raw, name)

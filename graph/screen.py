@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from typing import IO
 
+from graph.streams import ReadThrough
+
 # Bytes that may spell a character admission refuses: the C0 controls other than tab, LF and
 # CR; DEL and the C1 controls (U+0080-U+009F, which IRIs may not hold); U+FFFE and U+FFFF; and
 # the escapes \u, \U, \b and \f. Surrogates cannot be in UTF-8.
@@ -38,20 +40,19 @@ class Suspect(Exception):
     of a load, so that the load ends before it writes anything."""
 
 
-class Screening:
+class Screening(ReadThrough):
     """A read-only stream over ``raw`` that notes whether any bytes read are suspect (a match
     across two reads too) and counts the lines read. With ``stop``, it raises Suspect instead
     of reading on."""
 
     def __init__(self, raw: IO[bytes], stop: bool = False) -> None:
-        self.raw = raw
+        super().__init__(raw)
         self.stop = stop
         self.suspect = False
         self.lines = 0
         self._tail = b""
 
-    def read(self, size: int = -1) -> bytes:
-        data = self.raw.read(size)
+    def seen(self, data: bytes) -> None:
         self.lines += data.count(b"\n")
         # A match is at most 3 bytes: one across two reads starts in the last 2 bytes of the
         # previous read and ends in the first 2 of this one.
@@ -60,15 +61,3 @@ class Screening:
             if self.stop:
                 raise Suspect
         self._tail = data[-2:] if len(data) >= 2 else (self._tail + data)[-2:]
-        return data
-
-    def readinto(self, buffer: bytearray) -> int:
-        data = self.read(len(buffer))
-        buffer[: len(data)] = data
-        return len(data)
-
-    def readable(self) -> bool:
-        return True
-
-    def __getattr__(self, name: str) -> object:
-        return getattr(self.raw, name)
