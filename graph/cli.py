@@ -76,6 +76,21 @@ FORMATS = ["table", "json", "csv", "tsv", "xml", "turtle", "ntriples"]
     type=int,
     help="Largest request body [EURASIA_KG_MAX_REQUEST_BYTES; 10 MiB].",
 )
+@click.option(
+    "--connections-per-address",
+    type=int,
+    help="Most connections one client address may hold [EURASIA_KG_CONNECTIONS_PER_ADDRESS; 20].",
+)
+@click.option(
+    "--request-deadline",
+    type=float,
+    help="Seconds a connection has to deliver a whole request [EURASIA_KG_REQUEST_DEADLINE; 20].",
+)
+@click.option(
+    "--connection-limit",
+    type=int,
+    help="Most connections open at once, waitress only [EURASIA_KG_CONNECTION_LIMIT; 1000].",
+)
 @click.option("--workers", type=int, help="Query worker processes [EURASIA_KG_WORKERS; 8].")
 @click.option(
     "--long-queries",
@@ -294,22 +309,9 @@ def serve(settings: Settings, host: str, port: int, threads: int, http: str) -> 
         f"({'writes enabled' if settings.write_token else 'read-only'}, {http})",
         err=True,
     )
-    if http == "granian":
-        from server import http_granian
+    from server import http_granian, http_waitress
 
-        http_granian.serve(app, settings, host, port, threads)
-        return
-    import waitress
-
-    waitress.serve(
-        app,
-        host=host,
-        port=port,
-        threads=threads,
-        ident="eurasia-kg",
-        max_request_body_size=settings.max_request_bytes,
-        clear_untrusted_proxy_headers=True,
-    )
+    (http_granian if http == "granian" else http_waitress).serve(app, settings, host, port, threads)
 
 
 @main.command("load")

@@ -44,6 +44,13 @@ class Settings:
     union_default_graph: whether queries see the union of all graphs as their default graph.
     dumps: where the server keeps the dump files it offers under /export/; by default a
         ``dumps`` folder beside the embedded store (``data/dumps`` for a remote store).
+    connections_per_address: the most connections one client address may hold open at once
+        (the TCP peer's address); a further one is closed as soon as it is accepted.
+    request_deadline: seconds a connection has to deliver a complete request (head and body)
+        after it opens or after its last answer; it is closed when they run out, even if it is
+        still trickling bytes. A large upload over a slow link needs a larger figure.
+    connection_limit: the most connections open at once, from all addresses; beyond it, new
+        ones wait in the kernel's queue (waitress only; see docs/connections.md).
     reasoner: the build's reasoning step: ``hermit`` (HermiT: consistency and OWL 2 DL types),
         ``owl2rl`` (OWL 2 RL materialization by ``reasonable``: subclass and subproperty
         consequences, fast on large data) or ``hermit+owl2rl`` (both).
@@ -70,6 +77,9 @@ class Settings:
     union_default_graph: bool = True
     dumps: str = ""
     reasoner: str = "hermit"
+    connections_per_address: int = 20
+    request_deadline: float = 20.0
+    connection_limit: int = 1000
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:
@@ -121,6 +131,11 @@ class Settings:
             )
         if self.short_query_seconds <= 0:
             raise ValueError("short query seconds must be positive")
+        if min(self.connections_per_address, self.request_deadline, self.connection_limit) <= 0:
+            raise ValueError(
+                "EURASIA_KG_CONNECTIONS_PER_ADDRESS, EURASIA_KG_REQUEST_DEADLINE and "
+                "EURASIA_KG_CONNECTION_LIMIT must be positive"
+            )
 
 
 def _convert(name: str, raw: str, kind: object) -> object:

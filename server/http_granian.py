@@ -22,6 +22,7 @@ from server.context import EXTENSION
 def serve(app: Flask, settings: Settings, host: str, port: int, threads: int) -> None:
     from granian import Granian
     from granian.constants import Interfaces
+    from granian.http import HTTP1Settings
 
     app.extensions[EXTENSION].store.close()  # releases the store for granian's worker
     multiprocessing.set_start_method("spawn", force=True)
@@ -32,6 +33,8 @@ def serve(app: Flask, settings: Settings, host: str, port: int, threads: int) ->
         interface=Interfaces.WSGI,
         workers=1,
         blocking_threads=threads,
+        # A head must arrive within the deadline; granian has no deadline for a body.
+        http1_settings=HTTP1Settings(header_read_timeout=max(1, round(settings.request_deadline * 1000))),
     )
     server.serve(target_loader=functools.partial(_load, settings))
 
