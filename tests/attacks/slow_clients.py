@@ -21,6 +21,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 SHAPES = ("idle", "slow-headers", "slow-body")
@@ -132,12 +133,13 @@ class Swarm:
         sock.close()
 
 
-def lookups(url: str, seconds: float, pause: float = 0.05, timeout: float = 10) -> list[float]:
-    """GET ``url`` one request after another for ``seconds``; the latency of each, in seconds,
-    ``timeout`` for one that failed or was refused."""
+def lookups(urls: Sequence[str], seconds: float, pause: float = 0.05, timeout: float = 10) -> list[float]:
+    """GET ``urls`` in turn, one request after another, for ``seconds``; the latency of each, in
+    seconds, ``timeout`` for one that failed or was refused."""
     latencies: list[float] = []
     end = time.monotonic() + seconds
     while time.monotonic() < end:
+        url = urls[len(latencies) % len(urls)]
         start = time.monotonic()
         try:
             with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - loopback

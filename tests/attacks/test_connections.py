@@ -88,7 +88,9 @@ def withstands(server: LiveServer, shape: str, capped: bool) -> None:
         time.sleep(DEADLINE / 2)
         kept = held.now_open
         with Swarm(port, shape, BURST) as burst:
-            latencies = lookups(server.sparql + "?query=ASK%7B%7D", SECONDS, timeout=5)
+            latencies = lookups(
+                [server.sparql + "?query=ASK%7B%7D", server.url + "health"], SECONDS, timeout=5
+            )
         assert burst.opened >= BURST, "the burst did not get its connections opened"
         left = held.now_open
         lifetimes = sorted(held.closed)
