@@ -24,7 +24,7 @@ from graph.integrity import StoreDamaged
 from graph.namespaces import Dataset
 from graph.sandbox import StoreError
 from graph.settings import Settings
-from graph.store import Store, StoreBusy, open_store
+from graph.store import Store, StoreBusy, open_store, refuse_after_interrupted_bulk_load
 from ontology.reasoning import InconsistentError
 from queries.results import render
 
@@ -349,6 +349,8 @@ def load_command(
     except ValueError as error:
         raise click.UsageError(f"--graph {graph_iri!r} is not an IRI: {error}") from None
     try:
+        if bulk and not settings.remote:  # before the files are checked, which may take long
+            refuse_after_interrupted_bulk_load(Path(settings.store))
         rdf_files = [load.identify(path, media_type) for path in files]
         # In bulk, the first file in N-Triples or N-Quads is checked as it loads: the store
         # takes its parts all or none, and no file came before it.
@@ -487,12 +489,16 @@ def restore_command(settings: Settings, directory: Path) -> None:
 
     Refused while a server serves the store: stop it first. The backup is checked, copied
     beside the store, and swapped in in one step, so the store's path holds the old store or
-    the restored one even if the restore is interrupted. DIRECTORY itself is left as it is.
+    the restored one even if the restore is interrupted. DIRECTORY itself is left as it is,
+    unless it is the checkpoint an interrupted `load --bulk` left beside the store: that one is
+    removed once restored, so that the next bulk load may start.
     """
     from graph import backup
 
     try:
-        quads = backup.restore(_embedded(settings), directory)
+        quads, removed = backup.restore(_embedded(settings), directory)
     except backup.BackupError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"restored {quads} quads from {directory} into {settings.store}", err=True)
+    if removed:
+        click.echo(f"removed the bulk load's checkpoint {directory}: bulk loads may start again", err=True)

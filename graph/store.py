@@ -121,6 +121,27 @@ class ServerLock:
         self._file.close()
 
 
+def bulk_checkpoint(store: Path) -> Path:
+    """Where a bulk load into the store at ``store`` keeps its checkpoint of the store."""
+    return store.parent / f".{store.name}.before-bulk-load"
+
+
+def refuse_after_interrupted_bulk_load(store: Path) -> None:
+    """Raise StoreBusy while a bulk load's checkpoint of ``store`` is left beside it: the
+    load was interrupted, so the store may hold part of it, and restoring the checkpoint, as
+    one may still want to, would silently drop whatever is loaded meanwhile. The message says
+    both ways out, as commands to run."""
+    checkpoint = bulk_checkpoint(store).absolute()
+    if checkpoint.exists():
+        raise StoreBusy(
+            f"{checkpoint} holds the store as it was before a bulk load that was interrupted, so "
+            "the store may hold part of that load. Either put the checkpoint back, which drops "
+            f"everything written since that load began and removes the checkpoint: "
+            f"`eurasia-kg --store {store.absolute()} restore {checkpoint}`; or keep the store as "
+            f"it is: `rm -r {checkpoint}`. Then load again"
+        )
+
+
 class EmbeddedStore:
     """A pyoxigraph store on disk (``path``) or in memory (``path=None``). Raises StoreBusy
     when a eurasia-kg server is serving the on-disk store, ``graph.integrity.StoreDamaged``
@@ -168,9 +189,10 @@ class EmbeddedStore:
         end and after several batches (tried with 3.5 million statements), leaves the store as
         it was (``tests/test_load_check.py``); pyoxigraph documents no stronger guarantee, so
         after a crash mid-load check the store. In memory, ``load``."""
-        if not self.on_disk:
+        if self.path is None:
             self.load(stream, fmt, graph, base_iri)
             return
+        refuse_after_interrupted_bulk_load(self.path)
         self._store.bulk_load(stream, format=fmt, to_graph=graph or DefaultGraph(), base_iri=base_iri)
 
     def bulk_load_parts(
@@ -185,12 +207,8 @@ class EmbeddedStore:
         if self.path is None:
             self.load(io.BytesIO(b"".join(part.read() for part in parts)), fmt, graph, base_iri)
             return
-        checkpoint = self.path.parent / f".{self.path.name}.before-bulk-load"
-        if checkpoint.exists():
-            raise StoreBusy(
-                f"{checkpoint} holds the store as it was before a bulk load that was interrupted; "
-                f"restore it (eurasia-kg restore {checkpoint}) or delete it, then load again"
-            )
+        refuse_after_interrupted_bulk_load(self.path)
+        checkpoint = bulk_checkpoint(self.path)
         self._store.backup(str(checkpoint))
         try:
             for part in parts:
