@@ -17,11 +17,12 @@ from typing import TYPE_CHECKING, TypeVar
 import click
 
 import queries
-from graph import export
+from graph import export, room
 from graph.build import ValidationError, build, check
 from graph.compiler import BuildError
 from graph.integrity import StoreDamaged
 from graph.namespaces import Dataset
+from graph.room import NoRoom
 from graph.sandbox import StoreError
 from graph.settings import Settings
 from graph.store import Store, StoreBusy, open_store, refuse_after_interrupted_bulk_load
@@ -127,7 +128,7 @@ def main(ctx: click.Context, write_token_file: Path | None, **options: object) -
 def _store(settings: Settings) -> Iterator[Store]:
     try:
         store = open_store(settings)
-    except (StoreBusy, StoreDamaged) as error:
+    except (StoreBusy, StoreDamaged, NoRoom) as error:
         raise click.ClickException(str(error)) from None
     except OSError as error:
         raise click.ClickException(f"cannot open the store at {settings.store}: {error}") from None
@@ -359,22 +360,53 @@ def load_command(
         counts += [_check(f, base_iri) for f in rdf_files[1:]]
         with _store(settings) as store:
             for rdf_file, count in zip(rdf_files, counts, strict=True):
-                if count is None and isinstance(store, load.PartsLoader):  # embedded, so always
-                    lines = _with_progress(
+                in_parts = count is None and isinstance(store, load.PartsLoader)  # embedded, so always
+                try:
+                    if in_parts:
+                        lines = _with_progress(
+                            f"loading {rdf_file.path.name}",
+                            rdf_file.size,
+                            partial(load.bulk_load_checking, store, rdf_file, graph, base_iri),  # type: ignore[arg-type]
+                        )
+                        click.echo(f"loaded {lines} lines from {rdf_file.path}", err=True)
+                        continue
+                    _with_progress(
                         f"loading {rdf_file.path.name}",
                         rdf_file.size,
-                        partial(load.bulk_load_checking, store, rdf_file, graph, base_iri),
+                        partial(load.load, store, rdf_file, graph, base_iri, bulk=bulk),
                     )
-                    click.echo(f"loaded {lines} lines from {rdf_file.path}", err=True)
-                    continue
-                _with_progress(
-                    f"loading {rdf_file.path.name}",
-                    rdf_file.size,
-                    partial(load.load, store, rdf_file, graph, base_iri, bulk=bulk),
-                )
+                except OSError as error:
+                    if not room.is_no_space(error):
+                        raise
+                    raise click.ClickException(
+                        _out_of_room(settings, rdf_file, error, in_parts, bulk)
+                    ) from None
                 click.echo(f"loaded {count} statements from {rdf_file.path}", err=True)
     except (load.LoadError, StoreBusy) as error:  # StoreBusy: a checkpoint left by a crash
         raise click.ClickException(f"{error}\nnothing was loaded") from None
+
+
+def _out_of_room(settings: Settings, rdf_file: RdfFile, error: OSError, in_parts: bool, bulk: bool) -> str:
+    """What a load that filled the disk did with ``rdf_file``, and what to do."""
+    store = Path(settings.store).absolute()
+    if in_parts:
+        try:
+            refuse_after_interrupted_bulk_load(store)
+            done = "none of it is in the store: the store was put back as it was before it"
+        except StoreBusy as left:
+            done = f"the store could not be put back as it was before it: {left}"
+    elif bulk:
+        done = "part of it may be in the store (the bulk loader has no transaction)"
+    else:
+        done = (
+            "it may or may not be in the store, all of it or none (one transaction); once space "
+            "is freed, look for it with `eurasia-kg query` before loading it again"
+        )
+    return (
+        f"the disk holding the store at {store} filled up while {rdf_file.path} was loading ({error}); "
+        f"{done}. Files listed as loaded above are in the store, files after it were not loaded. "
+        f"Free space on that file system (`df {store}`), then go on"
+    )
 
 
 def _check(rdf_file: RdfFile, base_iri: str | None) -> int:

@@ -21,8 +21,10 @@ users must check them first (no ``SERVICE``, no ``LOAD``, no foreign ``FROM``).
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import io
+import logging
 import shutil
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
@@ -44,12 +46,13 @@ from pyoxigraph import (
     Store as OxStore,
 )
 
-from graph import integrity
+from graph import integrity, room
 
 if TYPE_CHECKING:
     from graph.export import Dump
     from graph.settings import Settings
 
+log = logging.getLogger(__name__)
 Term: TypeAlias = NamedNode | BlankNode | Literal
 QueryResult: TypeAlias = QuerySolutions | QueryBoolean | Iterable[Triple]
 
@@ -225,12 +228,13 @@ class EmbeddedStore:
         from graph.backup import exchange  # noqa: PLC0415 - graph.backup imports this module
 
         assert self.path is not None  # noqa: S101 - only on-disk stores take checkpoints
-        self._store.flush()
+        with contextlib.suppress(OSError):  # e.g. a full disk: the state it would flush is dropped
+            self._store.flush()
         del self._store  # closes RocksDB, which allows one process per store
         exchange(checkpoint, self.path)
+        shutil.rmtree(checkpoint)  # now the failed state; gone before a reopen that may fail
         self._store = integrity.open_checked(self.path)
         integrity.verify(self._store, self.path)
-        shutil.rmtree(checkpoint)  # now the failed state
 
     def replace_graphs(self, prefix: str, quads: Iterable[Quad]) -> None:
         # One SPARQL update is one transaction: readers see the old graphs or the new, never a mix.
@@ -252,7 +256,21 @@ class EmbeddedStore:
         return export.write(self, fmt, selection, Dataset(base), path)
 
     def close(self) -> None:
-        self._store.flush()
+        """Flush and close. A flush that fails for lack of room loses nothing: what was written
+        is in the store's log, which the next open writes out (``graph.room``); so it is said,
+        not raised."""
+        try:
+            self._store.flush()
+        except OSError as error:
+            if not room.is_no_space(error):
+                raise
+            log.warning(
+                "writing the log of the store at %s out into a table file failed for lack of room "
+                "(%s); what was committed stays in the log, and the next open for writing needs "
+                "room to write it out",
+                self.path,
+                error,
+            )
         del self._store
 
 
