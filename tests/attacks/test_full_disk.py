@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 
 from graph.idempotency import Key
-from tests.faults import make_store
+from tests.faults import cli, graph_counts, make_store
 from tests.servers import TOKEN, LiveServer, eurasia_kg
 
 WRITES = 20
@@ -230,3 +230,31 @@ def test_a_bad_idempotency_key_is_refused_and_changes_nothing(tmp_path: Path) ->
         assert refused.value.code == 422
         assert "already used for a different request" in refused.value.read().decode()
         assert list(uploaded(server).values()) == [TRIPLES]
+
+
+def test_the_command_line_on_a_full_disk_says_what_happened_and_what_to_free(
+    disk: Disk, tmp_path: Path
+) -> None:
+    store = disk.server_dir / "store"
+    small, large = tmp_path / "small.nt", tmp_path / "large.nt"
+    small.write_bytes(body(0, 50).replace(b"_:b", b"_:small"))
+    large.write_bytes(body(1, LARGE))
+    disk.fill(600_000)  # room to open the store, not for the log of the large file
+    done = cli(store, "load", str(large), "--graph", "http://example.org/faults/large")
+    assert "Traceback" not in done.stderr
+    if done.returncode == 0:  # it committed; only writing the log out failed, and it says so
+        assert "what was committed stays in the log" in done.stderr
+    else:
+        assert "filled up while" in done.stderr and "it may or may not be in the store" in done.stderr
+    large_loaded = done.returncode == 0
+    disk.fill(0)
+    done = cli(store, "load", str(small), "--graph", "http://example.org/faults/small")
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    amount = re.search(r"Free at least ([\d.]+) (MiB|KiB) on that file system", done.stderr)
+    assert amount and "Nothing was written" in done.stderr, done.stderr
+    disk.release(int(float(amount[1]) * (1 << 20 if amount[2] == "MiB" else 1 << 10)))  # just that
+    done = cli(store, "load", str(small), "--graph", "http://example.org/faults/small")
+    assert done.returncode == 0, done.stderr
+    counts = graph_counts(store)
+    assert counts["seed"] == 2000 and counts["small"] == 50
+    assert counts.get("large", 0) in ({LARGE} if large_loaded else {0, LARGE})  # one transaction
