@@ -31,7 +31,7 @@ from pathlib import Path
 from pyoxigraph import Store
 
 from graph import integrity
-from graph.store import ServerLock, StoreBusy
+from graph.store import ServerLock, StoreBusy, bulk_checkpoint
 
 log = logging.getLogger(__name__)
 SOCKET = "eurasia-kg-admin.sock"
@@ -78,9 +78,11 @@ def check(directory: Path) -> int:
         raise BackupError(f"{directory} is not a usable backup: {error}") from None
 
 
-def restore(store: Path, source: Path) -> int:
+def restore(store: Path, source: Path) -> tuple[int, bool]:
     """Replace the store at ``store`` by a copy of the backup in ``source``, atomically; the
-    number of quads restored. Raises BackupError, also when a server serves the store."""
+    number of quads restored, and whether ``source`` was removed: it is when it is the
+    checkpoint an interrupted bulk load left (``graph.store.bulk_checkpoint``), which blocks
+    bulk loads until it is gone. Raises BackupError, also when a server serves the store."""
     store, source = store.absolute(), source.absolute()
     quads = check(source)
     store.parent.mkdir(parents=True, exist_ok=True)
@@ -104,9 +106,12 @@ def restore(store: Path, source: Path) -> int:
         finally:
             staged_lock.release()
         shutil.rmtree(staging)  # now the old store
+        checkpoint = source.resolve() == bulk_checkpoint(store).resolve()
+        if checkpoint:
+            shutil.rmtree(source)  # restored: the bulk load it guarded is undone
     finally:
         lock.release()
-    return quads
+    return quads, checkpoint
 
 
 def _open(store: Path) -> Store:

@@ -17,14 +17,15 @@ from typing import TYPE_CHECKING, TypeVar
 import click
 
 import queries
-from graph import export
+from graph import export, room
 from graph.build import ValidationError, build, check
 from graph.compiler import BuildError
 from graph.integrity import StoreDamaged
 from graph.namespaces import Dataset
+from graph.room import NoRoom
 from graph.sandbox import StoreError
 from graph.settings import Settings
-from graph.store import Store, StoreBusy, open_store
+from graph.store import Store, StoreBusy, open_store, refuse_after_interrupted_bulk_load
 from ontology.reasoning import InconsistentError
 from queries.results import render
 
@@ -142,7 +143,7 @@ def main(ctx: click.Context, write_token_file: Path | None, **options: object) -
 def _store(settings: Settings) -> Iterator[Store]:
     try:
         store = open_store(settings)
-    except (StoreBusy, StoreDamaged) as error:
+    except (StoreBusy, StoreDamaged, NoRoom) as error:
         raise click.ClickException(str(error)) from None
     except OSError as error:
         raise click.ClickException(f"cannot open the store at {settings.store}: {error}") from None
@@ -351,6 +352,8 @@ def load_command(
     except ValueError as error:
         raise click.UsageError(f"--graph {graph_iri!r} is not an IRI: {error}") from None
     try:
+        if bulk and not settings.remote:  # before the files are checked, which may take long
+            refuse_after_interrupted_bulk_load(Path(settings.store))
         rdf_files = [load.identify(path, media_type) for path in files]
         # In bulk, the first file in N-Triples or N-Quads is checked as it loads: the store
         # takes its parts all or none, and no file came before it.
@@ -359,22 +362,53 @@ def load_command(
         counts += [_check(f, base_iri) for f in rdf_files[1:]]
         with _store(settings) as store:
             for rdf_file, count in zip(rdf_files, counts, strict=True):
-                if count is None and isinstance(store, load.PartsLoader):  # embedded, so always
-                    lines = _with_progress(
+                in_parts = count is None and isinstance(store, load.PartsLoader)  # embedded, so always
+                try:
+                    if in_parts:
+                        lines = _with_progress(
+                            f"loading {rdf_file.path.name}",
+                            rdf_file.size,
+                            partial(load.bulk_load_checking, store, rdf_file, graph, base_iri),  # type: ignore[arg-type]
+                        )
+                        click.echo(f"loaded {lines} lines from {rdf_file.path}", err=True)
+                        continue
+                    _with_progress(
                         f"loading {rdf_file.path.name}",
                         rdf_file.size,
-                        partial(load.bulk_load_checking, store, rdf_file, graph, base_iri),
+                        partial(load.load, store, rdf_file, graph, base_iri, bulk=bulk),
                     )
-                    click.echo(f"loaded {lines} lines from {rdf_file.path}", err=True)
-                    continue
-                _with_progress(
-                    f"loading {rdf_file.path.name}",
-                    rdf_file.size,
-                    partial(load.load, store, rdf_file, graph, base_iri, bulk=bulk),
-                )
+                except OSError as error:
+                    if not room.is_no_space(error):
+                        raise
+                    raise click.ClickException(
+                        _out_of_room(settings, rdf_file, error, in_parts, bulk)
+                    ) from None
                 click.echo(f"loaded {count} statements from {rdf_file.path}", err=True)
     except (load.LoadError, StoreBusy) as error:  # StoreBusy: a checkpoint left by a crash
         raise click.ClickException(f"{error}\nnothing was loaded") from None
+
+
+def _out_of_room(settings: Settings, rdf_file: RdfFile, error: OSError, in_parts: bool, bulk: bool) -> str:
+    """What a load that filled the disk did with ``rdf_file``, and what to do."""
+    store = Path(settings.store).absolute()
+    if in_parts:
+        try:
+            refuse_after_interrupted_bulk_load(store)
+            done = "none of it is in the store: the store was put back as it was before it"
+        except StoreBusy as left:
+            done = f"the store could not be put back as it was before it: {left}"
+    elif bulk:
+        done = "part of it may be in the store (the bulk loader has no transaction)"
+    else:
+        done = (
+            "it may or may not be in the store, all of it or none (one transaction); once space "
+            "is freed, look for it with `eurasia-kg query` before loading it again"
+        )
+    return (
+        f"the disk holding the store at {store} filled up while {rdf_file.path} was loading ({error}); "
+        f"{done}. Files listed as loaded above are in the store, files after it were not loaded. "
+        f"Free space on that file system (`df {store}`), then go on"
+    )
 
 
 def _check(rdf_file: RdfFile, base_iri: str | None) -> int:
@@ -489,12 +523,16 @@ def restore_command(settings: Settings, directory: Path) -> None:
 
     Refused while a server serves the store: stop it first. The backup is checked, copied
     beside the store, and swapped in in one step, so the store's path holds the old store or
-    the restored one even if the restore is interrupted. DIRECTORY itself is left as it is.
+    the restored one even if the restore is interrupted. DIRECTORY itself is left as it is,
+    unless it is the checkpoint an interrupted `load --bulk` left beside the store: that one is
+    removed once restored, so that the next bulk load may start.
     """
     from graph import backup
 
     try:
-        quads = backup.restore(_embedded(settings), directory)
+        quads, removed = backup.restore(_embedded(settings), directory)
     except backup.BackupError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"restored {quads} quads from {directory} into {settings.store}", err=True)
+    if removed:
+        click.echo(f"removed the bulk load's checkpoint {directory}: bulk loads may start again", err=True)

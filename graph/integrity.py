@@ -20,6 +20,8 @@ from pathlib import Path
 
 from pyoxigraph import Store
 
+from graph import room
+
 # The files RocksDB keeps in a store directory; eurasia-kg adds only the server's lock file.
 _STORE_FILE = re.compile(
     r"^(CURRENT|IDENTITY|LOCK|LOG(\.old\.\d+)?|MANIFEST-\d+|OPTIONS-\d+|\d+\.(sst|log|blob)|.*\.dbtmp)$"
@@ -70,14 +72,17 @@ def check_layout(path: str | Path) -> None:
 
 def open_checked(path: str | Path, read_only: bool = False) -> Store:
     """The pyoxigraph store at ``path``, after ``check_layout`` and before ``verify``.
-    Raises StoreDamaged when RocksDB finds damage, OSError when it cannot open for another
-    reason (a lock held by another process, permissions)."""
+    Raises StoreDamaged when RocksDB finds damage, ``graph.room.NoRoom`` when the disk is too
+    full to open it for writing, OSError when it cannot open for another reason (a lock held
+    by another process, permissions)."""
     check_layout(path)
     try:
         return Store.read_only(str(path)) if read_only else Store(str(path))
     except (OSError, RuntimeError) as error:
         if is_corruption(error):
             raise StoreDamaged(path, str(error)) from None
+        if not read_only and room.is_no_space(error):
+            raise room.NoRoom(path, str(error)) from None
         if isinstance(error, OSError):
             raise
         raise OSError(str(error)) from None

@@ -45,7 +45,7 @@ from pyoxigraph import (
     serialize,
 )
 
-from graph import integrity, worker
+from graph import idempotency, integrity, worker
 from graph.backup import AdminSocket
 from graph.export import Dump
 from graph.query_pool import Contention, IdleWorkers, LongQueries
@@ -94,6 +94,16 @@ class StoreCorrupted(StoreUnavailable):
 
 class NoSpace(StoreError):
     """A file could not be written: the disk is full, or a quota or file size limit is hit."""
+
+
+class NotWritten(NoSpace):
+    """A write that was not run: the store could not be opened for writing, its disk being
+    full (``graph.room.NoRoom``, whose message says what to free). Nothing of it was applied."""
+
+
+class MaybeWritten(NoSpace):
+    """A write that ran out of room while it ran. It may or may not have been applied: RocksDB
+    may have written it to its log in full before the error (docs/full-disk.md)."""
 
 
 @dataclass(frozen=True)
@@ -148,18 +158,30 @@ class _Worker:
         status, detail = self._receive(START_TIMEOUT)
         if status != "ready":
             self.read_only = None
+            if status == "nospace":
+                raise NotWritten(str(detail))
             if "is damaged" in str(detail):
                 raise StoreUnavailable(str(detail))
             raise StoreUnavailable(f"cannot open the store at {self.path}: {detail}")
         self.read_only = read_only
 
     def close_store(self) -> None:
-        """Drop the store handle (a read-write one is flushed first); the process stays."""
+        """Drop the store handle (a read-write one is flushed first); the process stays. A
+        flush that fails is logged: what was written stays in the store's log, which the next
+        open replays (``graph.worker._close``)."""
         if self.read_only is None:
             return
         self.conn.send(worker.Close())
-        self._receive(START_TIMEOUT)
+        status, detail = self._receive(START_TIMEOUT)
         self.read_only = None
+        if status == "unflushed":
+            log.error(
+                "writing the log of the store at %s out into a table file failed for lack of room "
+                "(%s); the write that ran is done and stays in the log, and the next write needs "
+                "room to open the store",
+                self.path,
+                detail,
+            )
 
     def _receive(self, timeout: float) -> tuple[str, Any]:
         if not self.conn.poll(timeout):
@@ -216,6 +238,8 @@ class _Worker:
             raise StoreCorrupted(payload)
         if status == "nospace":
             raise NoSpace(payload)
+        if status == "keyreused":
+            raise idempotency.KeyReused(payload)
         raise StoreError(payload)
 
     @property
@@ -594,15 +618,23 @@ class SandboxedStore:
 
     def write(self, job: object, timeout: float | None = None) -> Any:
         """Run a write job alone, in a writer process; killed at the timeout, it commits
-        nothing. Raises QuerySyntaxError, QueryTimeout, StoreError."""
+        nothing. A write whose job has run is done even when writing the store's log out
+        afterwards fails for lack of room (``close_store``). Raises QuerySyntaxError,
+        QueryTimeout, NotWritten and MaybeWritten (a full disk), KeyReused
+        (``graph.idempotency``), StoreError."""
         with self._lock.writing():
             self._close_idle()
             if self._writer is None or not self._writer.alive:
                 self._writer = _Worker(self.path)
             writer = self._writer
             try:
-                writer.open(read_only=False)
-                return writer.call(job, timeout or self.timeout)
+                writer.open(read_only=False)  # NotWritten: nothing was run
+                try:
+                    return writer.call(job, timeout or self.timeout)
+                except NoSpace as error:
+                    if isinstance(job, worker.BackupJob):  # the store is unchanged; the backup fails
+                        raise
+                    raise MaybeWritten(str(error)) from None
             finally:
                 if writer.alive:
                     writer.close_store()  # flushed and closed: query workers may open it again

@@ -21,8 +21,10 @@ users must check them first (no ``SERVICE``, no ``LOAD``, no foreign ``FROM``).
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import io
+import logging
 import shutil
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
@@ -44,12 +46,13 @@ from pyoxigraph import (
     Store as OxStore,
 )
 
-from graph import integrity
+from graph import integrity, room
 
 if TYPE_CHECKING:
     from graph.export import Dump
     from graph.settings import Settings
 
+log = logging.getLogger(__name__)
 Term: TypeAlias = NamedNode | BlankNode | Literal
 QueryResult: TypeAlias = QuerySolutions | QueryBoolean | Iterable[Triple]
 
@@ -121,6 +124,27 @@ class ServerLock:
         self._file.close()
 
 
+def bulk_checkpoint(store: Path) -> Path:
+    """Where a bulk load into the store at ``store`` keeps its checkpoint of the store."""
+    return store.parent / f".{store.name}.before-bulk-load"
+
+
+def refuse_after_interrupted_bulk_load(store: Path) -> None:
+    """Raise StoreBusy while a bulk load's checkpoint of ``store`` is left beside it: the
+    load was interrupted, so the store may hold part of it, and restoring the checkpoint, as
+    one may still want to, would silently drop whatever is loaded meanwhile. The message says
+    both ways out, as commands to run."""
+    checkpoint = bulk_checkpoint(store).absolute()
+    if checkpoint.exists():
+        raise StoreBusy(
+            f"{checkpoint} holds the store as it was before a bulk load that was interrupted, so "
+            "the store may hold part of that load. Either put the checkpoint back, which drops "
+            f"everything written since that load began and removes the checkpoint: "
+            f"`eurasia-kg --store {store.absolute()} restore {checkpoint}`; or keep the store as "
+            f"it is: `rm -r {checkpoint}`. Then load again"
+        )
+
+
 class EmbeddedStore:
     """A pyoxigraph store on disk (``path``) or in memory (``path=None``). Raises StoreBusy
     when a eurasia-kg server is serving the on-disk store, ``graph.integrity.StoreDamaged``
@@ -168,9 +192,10 @@ class EmbeddedStore:
         end and after several batches (tried with 3.5 million statements), leaves the store as
         it was (``tests/test_load_check.py``); pyoxigraph documents no stronger guarantee, so
         after a crash mid-load check the store. In memory, ``load``."""
-        if not self.on_disk:
+        if self.path is None:
             self.load(stream, fmt, graph, base_iri)
             return
+        refuse_after_interrupted_bulk_load(self.path)
         self._store.bulk_load(stream, format=fmt, to_graph=graph or DefaultGraph(), base_iri=base_iri)
 
     def bulk_load_parts(
@@ -185,12 +210,8 @@ class EmbeddedStore:
         if self.path is None:
             self.load(io.BytesIO(b"".join(part.read() for part in parts)), fmt, graph, base_iri)
             return
-        checkpoint = self.path.parent / f".{self.path.name}.before-bulk-load"
-        if checkpoint.exists():
-            raise StoreBusy(
-                f"{checkpoint} holds the store as it was before a bulk load that was interrupted; "
-                f"restore it (eurasia-kg restore {checkpoint}) or delete it, then load again"
-            )
+        refuse_after_interrupted_bulk_load(self.path)
+        checkpoint = bulk_checkpoint(self.path)
         self._store.backup(str(checkpoint))
         try:
             for part in parts:
@@ -207,12 +228,13 @@ class EmbeddedStore:
         from graph.backup import exchange  # noqa: PLC0415 - graph.backup imports this module
 
         assert self.path is not None  # noqa: S101 - only on-disk stores take checkpoints
-        self._store.flush()
+        with contextlib.suppress(OSError):  # e.g. a full disk: the state it would flush is dropped
+            self._store.flush()
         del self._store  # closes RocksDB, which allows one process per store
         exchange(checkpoint, self.path)
+        shutil.rmtree(checkpoint)  # now the failed state; gone before a reopen that may fail
         self._store = integrity.open_checked(self.path)
         integrity.verify(self._store, self.path)
-        shutil.rmtree(checkpoint)  # now the failed state
 
     def replace_graphs(self, prefix: str, quads: Iterable[Quad]) -> None:
         # One SPARQL update is one transaction: readers see the old graphs or the new, never a mix.
@@ -234,7 +256,21 @@ class EmbeddedStore:
         return export.write(self, fmt, selection, Dataset(base), path)
 
     def close(self) -> None:
-        self._store.flush()
+        """Flush and close. A flush that fails for lack of room loses nothing: what was written
+        is in the store's log, which the next open writes out (``graph.room``); so it is said,
+        not raised."""
+        try:
+            self._store.flush()
+        except OSError as error:
+            if not room.is_no_space(error):
+                raise
+            log.warning(
+                "writing the log of the store at %s out into a table file failed for lack of room "
+                "(%s); what was committed stays in the log, and the next open for writing needs "
+                "room to write it out",
+                self.path,
+                error,
+            )
         del self._store
 
 

@@ -13,6 +13,7 @@ the solutions are produced, so an oversized answer is never built in full.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import errno
 import itertools
 import time
@@ -35,7 +36,7 @@ from pyoxigraph import (
     serialize,
 )
 
-from graph import admission, integrity, sparql_text
+from graph import admission, idempotency, integrity, room, sparql_text
 from graph.store import insert_data, replacement_update
 
 STACK_BYTES = 512 * 1024 * 1024
@@ -57,6 +58,7 @@ class QueryJob:
 class UpdateJob:
     sparql: str
     base_iri: str | None = None
+    key: idempotency.Key | None = None  # applied at most once per key (graph.idempotency)
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,7 @@ class LoadJob:
     graph: str | None  # None: the default graph; ignored for quad formats
     replace: bool = False
     base_iri: str | None = None
+    key: idempotency.Key | None = None
 
 
 @dataclass(frozen=True)
@@ -81,6 +84,7 @@ class ReplaceGraphsJob:
 class DropJob:
     graph: str | None  # None: the default graph
     silent: bool = False
+    key: idempotency.Key | None = None
 
 
 @dataclass(frozen=True)
@@ -95,6 +99,9 @@ class BackupJob:
     """Back the store up into the new directory ``target`` (a RocksDB checkpoint)."""
 
     target: str
+
+
+_KEYED = (UpdateJob, LoadJob, DropJob)  # the writes that take an idempotency key
 
 
 @dataclass(frozen=True)
@@ -149,6 +156,9 @@ def serve(path: str, conn: Any) -> None:
                 store = integrity.open_checked(path, job.read_only)
                 if job.verify:
                     integrity.verify(store, path)
+            except room.NoRoom as error:  # nothing was run: the job comes after the open
+                store = None
+                conn.send(("nospace", str(error)))
             except OSError as error:
                 store = None
                 conn.send(("unavailable", str(error)))
@@ -156,9 +166,9 @@ def serve(path: str, conn: Any) -> None:
                 conn.send(("ready", None))
             continue
         if isinstance(job, Close):
-            _close(store)
+            failed = _close(store)
             store = None
-            conn.send(("closed", None))
+            conn.send(("closed", None) if failed is None else ("unflushed", failed))
             continue
         if store is None:
             conn.send(("unavailable", "the store is not open"))
@@ -169,25 +179,36 @@ def serve(path: str, conn: Any) -> None:
             conn.send(("ok", (result, time.process_time() - started)))
         except SyntaxError as error:
             conn.send(("syntax", str(error)))
+        except idempotency.KeyReused as error:
+            conn.send(("keyreused", str(error)))
         except Exception as error:  # noqa: BLE001 - every failure goes back as an answer
             if integrity.is_corruption(error):  # a damaged block, found by its checksum
                 conn.send(("damaged", str(integrity.StoreDamaged(path, str(error)))))
-            elif isinstance(error, OSError) and error.errno in NO_SPACE:
+            elif room.is_no_space(error):
                 conn.send(("nospace", str(error)))
             else:
                 conn.send(("error", str(error) or type(error).__name__))
 
 
-def _close(store: Store | None) -> None:
-    """Flush a handle about to be dropped (dropping it closes it)."""
+def _close(store: Store | None) -> str | None:
+    """Flush a handle about to be dropped (dropping it closes it); why the flush failed, or
+    None. A write that has committed is in the write-ahead log whether or not the flush, which
+    writes the log out into a table file, succeeds: every open replays the log."""
     if store is not None:
         try:
             store.flush()
         except RuntimeError:
             pass  # a read-only handle has nothing to flush
+        except OSError as error:  # a full disk: the log stays, and the next open replays it
+            return str(error)
+    return None
 
 
 def run(store: Store, job: object) -> object:
+    if isinstance(job, _KEYED) and job.key is not None:
+        earlier = job.key.recorded(store)
+        if earlier is not None:
+            return idempotency.Replayed(earlier)
     if isinstance(job, QueryJob):
         return _query(store, job)
     if isinstance(job, UpdateJob):
@@ -288,11 +309,14 @@ def _update(store: Store, job: UpdateJob) -> None:
     that a literal no export could carry is never committed (``graph.admission``). Raises
     SyntaxError with the positions of the update as sent, and Inadmissible."""
     found = [(m.lastgroup, m.group()) for m in sparql_text.tokens(job.sparql)]
-    if not admission.inserts(found):
-        store.update(job.sparql, base_iri=job.base_iri)
-        return
+    if admission.inserts(found):
+        guarded = admission.guarded_update(job.sparql, found)
+        if job.key is not None:
+            guarded += ";\n" + job.key.record()
+    else:
+        guarded = job.sparql if job.key is None else _then(job.sparql, found, job.key.record())
     try:
-        store.update(admission.guarded_update(job.sparql, found), base_iri=job.base_iri)
+        store.update(guarded, base_iri=job.base_iri)
     except SyntaxError:
         # Report the update's own error, at its own positions: parse it alone, on an empty store.
         try:
@@ -325,9 +349,10 @@ def _load(store: Store, job: LoadJob) -> int:
     insert = insert_data(quads, target)
     if job.replace:
         drop = "DROP SILENT DEFAULT" if isinstance(target, DefaultGraph) else f"DROP SILENT GRAPH {target}"
-        store.update(f"{drop} ;\n{insert}")  # one update: one transaction
-    else:
-        store.update(insert)
+        insert = f"{drop} ;\n{insert}"
+    if job.key is not None:
+        insert += f" ;\n{job.key.record()}"
+    store.update(insert)  # one update: one transaction
     return len(quads)
 
 
@@ -341,13 +366,29 @@ def _replace_graphs(store: Store, job: ReplaceGraphsJob) -> int:
 def _drop(store: Store, job: DropJob) -> bool:
     if job.graph is None:
         existed = bool(store.query("ASK { ?s ?p ?o }", use_default_graph_as_union=False))
-        store.update("DROP DEFAULT")
-        return existed
-    graph = NamedNode(job.graph)
-    if not store.contains_named_graph(graph):
-        return False
-    store.update(f"DROP GRAPH {graph}")
-    return True
+        operations = ["DROP DEFAULT"]
+    else:
+        graph = NamedNode(job.graph)
+        existed = store.contains_named_graph(graph)
+        operations = [f"DROP GRAPH {graph}"] if existed else []
+    if job.key is not None:  # the answer the route gives: 404 for a named graph that was not there
+        status = 204 if existed or job.graph is None else 404
+        operations.append(dataclasses.replace(job.key, answer={"status": status}).record())
+    if operations:
+        store.update(" ;\n".join(operations))
+    return existed
+
+
+_OPERATIONS = {"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "ADD", "MOVE", "COPY", "WITH"}
+
+
+def _then(update: str, tokens: list[tuple[str | None, str]], more: str) -> str:
+    """``update``, then the operation ``more`` in the same request (one transaction). Like
+    ``admission.guarded_update``, only for an update that parses on its own."""
+    if not any(kind == "word" and value.upper() in _OPERATIONS for kind, value in tokens):
+        return update + "\n" + more  # a prologue alone (or nothing): no operation to follow
+    last = tokens[-1][1] if tokens else ""
+    return update + "\n" + ("" if last == ";" else ";") + more
 
 
 def _dump(store: Store, job: DumpJob) -> bytes | None:

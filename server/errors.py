@@ -10,11 +10,14 @@ from __future__ import annotations
 import logging
 import re
 
-from flask import Flask, Response
+from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
+from graph import idempotency
 from graph.sandbox import (
+    MaybeWritten,
     NoSpace,
+    NotWritten,
     Overloaded,
     QuerySyntaxError,
     QueryTimeout,
@@ -120,6 +123,43 @@ def register(app: Flask) -> None:
             "Try again once space is freed",
             {"Retry-After": RETRY_AFTER},
         )
+
+    @app.errorhandler(NotWritten)
+    def not_written(error: NotWritten) -> Response:
+        log.error("a write was refused, not run: %s", error)
+        return text(
+            507,
+            "the write was not applied: the disk that holds the store is full (the server log says "
+            "which directory and how much to free). Nothing was changed; send the same request "
+            "again once space is freed",
+            {"Retry-After": RETRY_AFTER},
+        )
+
+    @app.errorhandler(MaybeWritten)
+    def maybe_written(error: MaybeWritten) -> Response:
+        log.error("a write ran out of room; it may or may not have been applied: %s", error)
+        if request.headers.get(idempotency.HEADER):
+            check = (
+                f"To find out without applying it twice, send it again with the same "
+                f"{idempotency.HEADER} once space is freed: if it was applied, it is not applied "
+                f"again, and the answer carries '{idempotency.REPLAYED}: true'"
+            )
+        else:
+            check = (
+                "It was sent without an Idempotency-Key, so sending it again may apply it twice: "
+                "once space is freed, read the store first (GET /store?graph=..., or an ASK query "
+                "at /sparql) and send it again only if it is not there"
+            )
+        return text(
+            507,
+            "the disk that holds the store filled up while this write ran, so it MAY OR MAY NOT "
+            f"have been applied. {check}",
+            {"Retry-After": RETRY_AFTER},
+        )
+
+    @app.errorhandler(idempotency.KeyReused)
+    def key_reused(error: idempotency.KeyReused) -> Response:
+        return text(422, str(error))
 
     @app.errorhandler(StoreError)
     def store_error(error: StoreError) -> Response:

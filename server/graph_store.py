@@ -10,12 +10,13 @@ RDF is refused with the parser's message and changes nothing.
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from flask import Blueprint, Response, request
 from pyoxigraph import DefaultGraph, RdfFormat, Triple, parse, serialize
 
 from graph import admission, load, worker, xml_entities
-from server import auth, conneg
+from server import auth, conneg, retries
 from server.context import context
 from server.errors import Problem, bad_request, not_acceptable, unsupported_media_type
 
@@ -67,17 +68,25 @@ def write_graph() -> Response:
     kg = context()
     data, media_type = _body(base_iri=iri or kg.settings.base)
     existed = iri in kg.graph_names() if iri else True
-    kg.store.write(
+    answer: dict[str, Any] = {"status": 204} if existed else {"status": 201, "location": iri or ""}
+    result = kg.store.write(
         worker.LoadJob(
-            data, media_type, iri, replace=request.method == "PUT", base_iri=iri or kg.settings.base
+            data,
+            media_type,
+            iri,
+            replace=request.method == "PUT",
+            base_iri=iri or kg.settings.base,
+            key=retries.key(request, answer),
         )
     )
+    earlier = retries.replayed(result)
+    if earlier is not None:
+        return earlier
     kg.changed()
-    if not existed:
-        response = Response(status=201)
-        response.headers["Location"] = iri or ""
-        return response
-    return Response(status=204)
+    response = Response(status=answer["status"])
+    if "location" in answer:
+        response.headers["Location"] = answer["location"]
+    return response
 
 
 def _body(base_iri: str) -> tuple[bytes, str]:
@@ -136,7 +145,10 @@ def delete_graph() -> Response:
     if not named:
         raise bad_request("DELETE needs ?graph=<IRI> or ?default")
     kg = context()
-    existed = kg.store.write(worker.DropJob(iri))
+    existed = kg.store.write(worker.DropJob(iri, key=retries.key(request, {"status": 204})))
+    earlier = retries.replayed(existed)
+    if earlier is not None:
+        return earlier
     kg.changed()
     if not existed and iri is not None:
         raise Problem(404, f"there is no graph <{iri}> in the store")

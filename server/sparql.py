@@ -11,7 +11,7 @@ from flask import Blueprint, Response, jsonify, request
 from flask_cors import cross_origin
 
 from graph import worker
-from server import auth, conneg, service_description
+from server import auth, conneg, retries, service_description
 from server.answer_cache import Kept
 from server.context import Context, context
 from server.errors import bad_request, not_acceptable
@@ -95,7 +95,10 @@ def update() -> Response:
         )
     found = shape(operation.text)
     check(found, (), kg.settings.allowed_services.split())
-    kg.store.write(worker.UpdateJob(operation.text, base_iri=request.base_url))
+    key = retries.key(request, {"status": 204})
+    earlier = retries.replayed(kg.store.write(worker.UpdateJob(operation.text, request.base_url, key)))
+    if earlier is not None:
+        return earlier
     kg.changed()
     return Response(status=204)
 
