@@ -19,6 +19,7 @@ TOKEN = re.compile(
               (?:(?:[\w\u00B7-\uFFFF:.-]|%[0-9A-Fa-f]{2}|\\[_~.\-!$&'()*+,;=/?\#@%])*
                  (?:[\w\u00B7-\uFFFF:-]|%[0-9A-Fa-f]{2}|\\[_~.\-!$&'()*+,;=/?\#@%]))?)
   | (?P<word>[A-Za-z_][\w-]*)
+  | (?P<number>[0-9]+\.[0-9]*[eE][+-]?[0-9]+|[0-9]*\.[0-9]+(?:[eE][+-]?[0-9]+)?|[0-9]+(?:[eE][+-]?[0-9]+)?)
   | (?P<open>[{(\[])
   | (?P<close>[})\]])
   | (?P<space>\s+)
@@ -36,7 +37,7 @@ def unescape(match: re.Match[str]) -> str:
 
 def tokens(text: str) -> Iterator[re.Match[str]]:
     """The tokens of ``text`` without white space and comments; ``match.lastgroup`` is the
-    kind (string, iri, var, pname, word, open, close, other). Local names follow the grammar's
+    kind (string, iri, var, pname, word, number, open, close, other). Local names follow the grammar's
     PN_LOCAL exactly (``\\#`` and ``%23`` escapes included): a name read shorter than the
     parser reads it could hide the rest of its line as a comment. Codepoint escapes (\\u0041)
     are undone first, as the SPARQL grammar says."""

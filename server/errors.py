@@ -15,6 +15,7 @@ from werkzeug.exceptions import HTTPException
 
 from graph.sandbox import (
     NoSpace,
+    OutboundFailed,
     Overloaded,
     QuerySyntaxError,
     QueryTimeout,
@@ -119,6 +120,15 @@ def register(app: Flask) -> None:
             "the server has no space left to write this file; nothing was left half-written. "
             "Try again once space is freed",
             {"Retry-After": RETRY_AFTER},
+        )
+
+    @app.errorhandler(OutboundFailed)
+    def outbound_failed(error: OutboundFailed) -> Response:
+        log.error("the request failed on I/O: %s", error)
+        return text(
+            502,
+            "the request could not be completed: a SERVICE or LOAD it makes failed, or the "
+            "store could not be read; the server log has the details",
         )
 
     @app.errorhandler(StoreError)
