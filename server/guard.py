@@ -241,7 +241,7 @@ class _Reader:
         in_paren = group is not None and group[0] == 1
         if kind == "open":
             if in_paren and group is not None:
-                group[1] += 1  # a bracket in a list is one item of it
+                self._item(group)  # a bracket in a list is one item of it
             self.depth += 1
             found.depth = max(found.depth, self.depth)
             self.groups.append([int(value == "("), 0, 0])
@@ -266,11 +266,14 @@ class _Reader:
             if value in _OPERATORS or value == "," or (word and word not in _LITERAL_WORDS):
                 group[2] = 1  # an expression or an argument list, not a collection
             else:
-                group[1] += 1
-                if not group[2]:
-                    found.collection = max(found.collection, group[1])
+                self._item(group)
         elif value in _SEPARATORS and not self.data_pending:
             found.patterns += 1
+
+    def _item(self, group: list[int]) -> None:
+        group[1] += 1
+        if not group[2]:
+            self.result.collection = max(self.result.collection, group[1])
 
 
 _LOCAL_ESCAPE = re.compile(r"\\(.)")

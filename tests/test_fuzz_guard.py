@@ -3,7 +3,8 @@
 Hypothesis writes queries and updates that reach a canary HTTP server on 127.0.0.1 in every
 spelling SPARQL allows (prefixed names, BASE, codepoint escapes, variables, SILENT, odd case,
 comments between keywords, and keywords glued to what precedes and follows them, with no
-space: ``SERVICE:x``, ``SERVICESILENT<x>``, ``?o trueSERVICE:x``, ``PREFIX:<x>``) at every nesting (OPTIONAL, UNION, MINUS, EXISTS, subqueries, GRAPH),
+space: ``SERVICE:x``, ``SERVICESILENT<x>``, ``?o trueSERVICE:x``, ``PREFIX:<x>``)
+at every nesting (OPTIONAL, UNION, MINUS, EXISTS, subqueries, GRAPH),
 among decoys (the words inside comments, strings and IRIs). Each text is run *unguarded* in a
 fresh pyoxigraph store: whenever that reaches the canary, the guard must have refused the text.
 """
