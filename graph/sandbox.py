@@ -92,6 +92,11 @@ class StoreCorrupted(StoreUnavailable):
     """A read met a damaged block of the store (its checksum is wrong): nothing is answered."""
 
 
+class OutboundFailed(StoreError):
+    """A SERVICE or LOAD the request made, or a read of the store, failed with an I/O error;
+    its text may name internal addresses, so it goes to the log, not to the client."""
+
+
 class NoSpace(StoreError):
     """A file could not be written: the disk is full, or a quota or file size limit is hit."""
 
@@ -140,14 +145,14 @@ class _Worker:
     server (``_start``). The process outlives its store handles: ``open`` and ``close_store``
     switch them."""
 
-    def __init__(self, path: str, memory: int | None = None) -> None:
+    def __init__(self, path: str, memory: int | None = None, network: bool = False) -> None:
         self.path = path
         self.read_only: bool | None = None  # None: no store handle open
         self.lowered = False  # at the lowest CPU priority, for good
         self.cpu = 0.0  # seconds of CPU its last job took, as the worker counted it
         self.memory = memory  # the most heap it may use, in bytes; None: no cap
         self.exitcode: int | None = None  # set once the process is stopped and reaped
-        self.conn, self.process = _start(path, memory)
+        self.conn, self.process = _start(path, memory, network)
 
     def open(self, read_only: bool, verify: bool = False) -> None:
         """Make sure the worker holds a handle of the right kind; ``verify`` checks the store
@@ -240,6 +245,8 @@ class _Worker:
             raise NoSpace(payload)
         if status == "keyreused":
             raise idempotency.KeyReused(payload)
+        if status == "io":
+            raise OutboundFailed(payload)
         raise StoreError(payload)
 
     @property
@@ -282,17 +289,17 @@ _FORKSERVER = multiprocessing.get_context("forkserver")
 _FORKSERVER.set_forkserver_preload(["pyoxigraph", "graph.worker", "graph.sandbox"])
 
 
-def _start(path: str, memory: int | None) -> tuple[Connection, BaseProcess]:
+def _start(path: str, memory: int | None, network: bool = False) -> tuple[Connection, BaseProcess]:
     """Start a worker process on the store at ``path``; returns the pipe to it and the process.
 
     Workers are forked from multiprocessing's fork server: a process started once (by
     fork-exec: it inherits no threads from this multithreaded server), single-threaded, with
     pyoxigraph and graph.worker already imported, so that a new worker costs a fork, not an
-    interpreter start and its imports. Its per-process limits (memory, stack) are set in the
-    child, by ``graph.worker.main``.
+    interpreter start and its imports. Its per-process limits (memory, stack, and no network
+    unless ``network``) are set in the child, by ``graph.worker.main``.
     """
     conn, child_conn = _FORKSERVER.Pipe()
-    process = _WorkerProcess(target=worker.main, args=(path, memory, child_conn), daemon=True)
+    process = _WorkerProcess(target=worker.main, args=(path, memory, child_conn, network), daemon=True)
     process.start()
     child_conn.close()
     # multiprocessing polls each child it knows whenever another one starts, from the thread
@@ -378,7 +385,9 @@ class SandboxedStore:
     """The embedded on-disk store at ``path``, served by ``workers`` query processes.
 
     ``timeout`` bounds every job and ``memory`` (bytes) the heap of each query worker; ``wait``
-    is how long a query waits for a free worker before Overloaded is raised. Raises
+    is how long a query waits for a free worker before Overloaded is raised. Workers cannot
+    open a network connection (``graph.offline``) unless ``network``, which an operator who
+    allows SERVICE endpoints needs. Raises
     StoreUnavailable when the store cannot be opened, StoreBusy when another server serves it.
 
     Admission: a query that has not answered within ``budget`` seconds is a long query. At most
@@ -399,8 +408,10 @@ class SandboxedStore:
         long_queries: int = 1,
         budget: float = 0.5,
         memory: int | None = None,
+        network: bool = False,
     ) -> None:
         self.path = str(path)
+        self.network = network  # whether workers may open network connections (graph.offline)
         try:
             integrity.check_layout(self.path)  # before the lock file is made inside it
         except integrity.StoreDamaged as error:
@@ -421,7 +432,7 @@ class SandboxedStore:
         self._live_lock = threading.Lock()
         self._closed = False
         # A first open, read-write, creates the store if it is new and checks that it is whole.
-        self._writer: _Worker | None = _Worker(self.path)
+        self._writer: _Worker | None = _Worker(self.path, network=self.network)
         try:
             self._writer.open(read_only=False, verify=True)
             self._writer.close_store()
@@ -555,7 +566,7 @@ class SandboxedStore:
     def _new_worker(self) -> _Worker:
         """A new worker in a place already counted in ``_live``."""
         try:
-            return _Worker(self.path, self.memory)
+            return _Worker(self.path, self.memory, self.network)
         except OSError:
             with self._live_lock:
                 self._live -= 1
@@ -596,7 +607,7 @@ class SandboxedStore:
 
     def _start_spare(self) -> None:
         try:
-            spare = _Worker(self.path, self.memory)
+            spare = _Worker(self.path, self.memory, self.network)
         except OSError:
             with self._live_lock:
                 self._live -= 1
@@ -625,7 +636,7 @@ class SandboxedStore:
         with self._lock.writing():
             self._close_idle()
             if self._writer is None or not self._writer.alive:
-                self._writer = _Worker(self.path)
+                self._writer = _Worker(self.path, network=self.network)
             writer = self._writer
             try:
                 writer.open(read_only=False)  # NotWritten: nothing was run
@@ -729,4 +740,5 @@ def open_backend(settings: Settings) -> SandboxedStore | RemoteStore:
         long_queries=settings.long_queries,
         budget=settings.short_query_seconds,
         memory=settings.query_memory_mb << 20,
+        network=bool(settings.allowed_services.split()),
     )

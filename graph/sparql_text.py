@@ -8,19 +8,22 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+# Every repetition that alternates is possessive (*+, ++): the regex engine then keeps no
+# backtracking state per character, so a 10 MiB string or name costs no more than its text.
+_NAME_CHAR = r"(?:[\w\u00B7-\uFFFF:-]|%[0-9A-Fa-f]{2}|\\[_~.\-!$&'()*+,;=/?\#@%])"
 TOKEN = re.compile(
-    r"""
+    rf"""
     (?P<comment>\#[^\n]*)
-  | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
-              |'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")
-  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+  | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*+'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*+\"\"\"
+              |'(?:[^'\\\n]|\\.)*+'|"(?:[^"\\\n]|\\.)*+")
+  | (?P<iri><[^<>"{{}}|^`\\\x00-\x20]*>)
   | (?P<var>[?$][\w\u00B7\u00C0-\uFFFF]+)
   | (?P<pname>(?:[A-Za-z\u00C0-\uFFFF][\w\u00B7-\uFFFF.-]*)?:
-              (?:(?:[\w\u00B7-\uFFFF:.-]|%[0-9A-Fa-f]{2}|\\[_~.\-!$&'()*+,;=/?\#@%])*
-                 (?:[\w\u00B7-\uFFFF:-]|%[0-9A-Fa-f]{2}|\\[_~.\-!$&'()*+,;=/?\#@%]))?)
+              (?:{_NAME_CHAR}++(?:\.++{_NAME_CHAR}++)*+)?)
   | (?P<word>[A-Za-z_][\w-]*)
-  | (?P<open>[{(\[])
-  | (?P<close>[})\]])
+  | (?P<number>[0-9]+\.[0-9]*[eE][+-]?[0-9]+|[0-9]*\.[0-9]+(?:[eE][+-]?[0-9]+)?|[0-9]+(?:[eE][+-]?[0-9]+)?)
+  | (?P<open>[{{(\[])
+  | (?P<close>[}})\]])
   | (?P<space>\s+)
   | (?P<other>.)
     """,
@@ -36,7 +39,7 @@ def unescape(match: re.Match[str]) -> str:
 
 def tokens(text: str) -> Iterator[re.Match[str]]:
     """The tokens of ``text`` without white space and comments; ``match.lastgroup`` is the
-    kind (string, iri, var, pname, word, open, close, other). Local names follow the grammar's
+    kind (string, iri, var, pname, word, number, open, close, other). Local names follow the grammar's
     PN_LOCAL exactly (``\\#`` and ``%23`` escapes included): a name read shorter than the
     parser reads it could hide the rest of its line as a comment. Codepoint escapes (\\u0041)
     are undone first, as the SPARQL grammar says."""

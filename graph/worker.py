@@ -36,7 +36,7 @@ from pyoxigraph import (
     serialize,
 )
 
-from graph import admission, idempotency, integrity, room, sparql_text
+from graph import admission, idempotency, integrity, offline, room, sparql_text
 from graph.store import insert_data, replacement_update
 
 STACK_BYTES = 512 * 1024 * 1024
@@ -133,8 +133,9 @@ class Close:
     """Close the store handle (flushing a read-write one); the process waits for the next Open."""
 
 
-def serve(path: str, conn: Any) -> None:
-    """Answer jobs on the store at ``path`` until told to stop (``None``) or the pipe closes.
+def serve(path: str, conn: Any, refusal: str | None = None) -> None:
+    """Answer jobs on the store at ``path`` until told to stop (``None``) or the pipe closes;
+    with ``refusal``, answer every Open with it instead of opening the store.
 
     The process lives across store handles: ``Open`` and ``Close`` let it step aside while
     another process writes, without the cost of a new interpreter.
@@ -152,6 +153,9 @@ def serve(path: str, conn: Any) -> None:
         if isinstance(job, Open):
             _close(store)
             store = None  # drop the old handle before opening: RocksDB allows one writer
+            if refusal:
+                conn.send(("unavailable", refusal))
+                continue
             try:
                 store = integrity.open_checked(path, job.read_only)
                 if job.verify:
@@ -186,6 +190,10 @@ def serve(path: str, conn: Any) -> None:
                 conn.send(("damaged", str(integrity.StoreDamaged(path, str(error)))))
             elif room.is_no_space(error):
                 conn.send(("nospace", str(error)))
+            elif isinstance(error, OSError):
+                # A SERVICE or LOAD that failed, or a read of the store: its text may name an
+                # internal address or a socket error, which is for the log, not the client.
+                conn.send(("io", str(error)))
             else:
                 conn.send(("error", str(error) or type(error).__name__))
 
@@ -403,13 +411,21 @@ def _dump(store: Store, job: DumpJob) -> bytes | None:
     return store.dump(format=fmt, from_graph=graph)
 
 
-def main(path: str, memory: int | None, conn: Any) -> None:
+def main(path: str, memory: int | None, conn: Any, network: bool = False) -> None:
     """A query or writer process's main function (``graph.sandbox`` starts it, forked from
     the fork server): jobs and answers cross ``conn``; with ``memory``, the heap may grow to
-    at most that many bytes (beyond the job stack). It runs in the child after the fork, so
-    the limits it sets are the worker's own, not the fork server's."""
+    at most that many bytes (beyond the job stack). Unless ``network`` (an operator allowed
+    some SERVICE endpoints), the process is cut off the network first (``graph.offline``),
+    and one that cannot be answers every Open as unavailable. It runs in the child after the
+    fork, so the limits it sets are the worker's own, not the fork server's."""
     import threading
 
+    refusal = None
+    if not network:
+        try:
+            offline.cut_off()
+        except offline.NotIsolated as error:
+            refusal = f"the store worker cannot be cut off the network: {error}"
     if memory:
         # RLIMIT_DATA counts the job thread's stack as soon as it is reserved: allow for it.
         limit_memory(memory + STACK_BYTES)
@@ -418,7 +434,7 @@ def main(path: str, memory: int | None, conn: Any) -> None:
     # thread with a larger stack (reserved, touched only as deep as a job goes) holds far more
     # than the guard (server.guard) lets through.
     threading.stack_size(STACK_BYTES)
-    thread = threading.Thread(target=serve, args=(path, conn), name="jobs")
+    thread = threading.Thread(target=serve, args=(path, conn, refusal), name="jobs")
     thread.start()
     thread.join()
 

@@ -18,6 +18,7 @@ from graph.sandbox import (
     MaybeWritten,
     NoSpace,
     NotWritten,
+    OutboundFailed,
     Overloaded,
     QuerySyntaxError,
     QueryTimeout,
@@ -160,6 +161,15 @@ def register(app: Flask) -> None:
     @app.errorhandler(idempotency.KeyReused)
     def key_reused(error: idempotency.KeyReused) -> Response:
         return text(422, str(error))
+
+    @app.errorhandler(OutboundFailed)
+    def outbound_failed(error: OutboundFailed) -> Response:
+        log.error("the request failed on I/O: %s", error)
+        return text(
+            502,
+            "the request could not be completed: a SERVICE or LOAD it makes failed, or the "
+            "store could not be read; the server log has the details",
+        )
 
     @app.errorhandler(StoreError)
     def store_error(error: StoreError) -> Response:

@@ -11,7 +11,7 @@ The parser proper (pyoxigraph) still checks the syntax afterwards.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from urllib.parse import urljoin
 
@@ -24,12 +24,28 @@ MAX_DEPTH = 64
 # limits keep every request far below what that stack holds.
 MAX_OPERATORS = 10_000  # outside DATA and VALUES blocks, whose literals may hold - and ^^
 MAX_PREFIX_RUN = 64  # ! - + ^ in a row
+# pyoxigraph plans a group of triple patterns in time that grows with the square of their
+# number (1,000 take 0.2 s, 10,000 take 17 s) and an RDF collection's chain of blank nodes
+# faster still (64 items take 0.1 s, 300 take 40 s; 1,000 overflow the stack). DATA blocks
+# are read without planning, so they are not counted.
+MAX_PATTERNS = 1_000  # the . , ; between triple patterns, and two per collection item
+MAX_COLLECTION = 64  # items of one ( ... ) list that is not an expression
+# Tokens cost about a microsecond each in this process: the cap bounds the guard's time
+# (10 MiB of typical data is some 600,000 tokens); its memory is constant (one token at a time).
+MAX_TOKENS = 1_000_000
 _OPERATORS = {"!", "-", "+", "*", "/", "|", "&", "=", "<", ">", "^", "?"}
 _GROUP_WORDS = {"OPTIONAL", "UNION", "MINUS", "FILTER", "BIND", "GRAPH", "SERVICE", "EXISTS"}
 _PREFIX = {"!", "-", "+", "^"}
+_SEPARATORS = {".", ",", ";"}
+_LITERAL_WORDS = {"TRUE", "FALSE"}
 
 _FORMS = {"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"}
 _VOLATILE = {"RAND", "NOW", "UUID", "STRUUID"}
+# pyoxigraph reads a keyword wherever its letters start, with no word boundary after it:
+# SERVICE:x is SERVICE :x, SERVICESILENT<x> is SERVICE SILENT <x>, trueSERVICE:x (after an
+# object) is true SERVICE :x. So a name holding one of these is read as that keyword.
+_OUTBOUND = re.compile("SERVICE|LOAD", re.IGNORECASE)
+_SILENT = re.compile("SILENT", re.IGNORECASE)
 
 
 class GuardError(ValueError):
@@ -49,96 +65,218 @@ class Shape:
     volatile: bool = False  # calls RAND, NOW, UUID or STRUUID: each run may answer differently
     operators: int = 0  # operators and group keywords outside DATA and VALUES blocks
     prefix_run: int = 0  # the longest run of ! - + ^ in a row
+    patterns: int = 0  # separators of triple patterns and collection items, outside DATA blocks
+    collection: int = 0  # the most items in one collection
+    tokens: int = 0
 
 
-def shape(text: str) -> Shape:
-    """The shape of ``text``.
+def shape(text: str, base: str = "") -> Shape:
+    """The shape of ``text``; relative IRIs resolve against ``base`` (the endpoint's URL,
+    as the engine is given it) unless the text declares its own BASE.
 
     >>> s = shape('PREFIX ex: <http://ex.org/> SELECT * FROM ex:g { SERVICE <http://x/> {} }')
     >>> (s.form, s.from_graphs, s.services)
     ('SELECT', ['http://ex.org/g'], ['http://x/'])
     >>> shape('SELECT ("SERVICE <http://x/>" AS ?s) {} # SERVICE').services
     []
+    >>> shape('PREFIX : <http://x/> ASK { SERVICE:y {} }').services
+    ['http://x/y']
     """
-    result = Shape()
-    prefixes: dict[str, str] = {}
-    base = ""
-    matches = _measured(text, result)
-    tokens = [(m.lastgroup, m.group()) for m in matches]
+    reader = _Reader(base)
+    for kind, value in _as_the_engine_reads(text, reader):
+        reader.take(kind, value)
+        if reader.over():
+            break  # check() refuses it: a 10 MiB bomb costs no more than its first tokens
+    return reader.result
 
-    def target(index: int) -> str | None:
-        if index >= len(tokens):
-            return None
-        kind, value = tokens[index]
-        if kind == "iri":
-            return urljoin(base, value[1:-1]) if base else value[1:-1]
-        if kind == "pname":
-            prefix, _, local = value.partition(":")
-            return prefixes.get(prefix, f"{prefix}:") + local
-        if kind == "var":
-            return value
-        return None
 
-    for i, (kind, value) in enumerate(tokens):
+def _as_the_engine_reads(text: str, reader: _Reader) -> Iterator[tuple[str, str]]:
+    """The tokens of ``text`` as (kind, value), with the keywords the engine reads inside a
+    name taken out of it: ``SERVICE:x`` gives SERVICE and ``:x``, and in a prologue
+    ``PREFIX:<x>`` gives PREFIX, ``:`` and ``<x>``."""
+    for match in sparql_text.tokens(text):
+        kind, value = match.lastgroup or "other", match.group()
         if kind == "other" and value == "\\":
             # Nowhere in SPARQL is a backslash valid outside a string, an IRI or a name's escape;
             # refusing it keeps the tokenizer and the parser from ever reading the text apart.
-            read = matches[i].string[: matches[i].start()]  # the text with codepoint escapes undone
+            read = match.string[: match.start()]  # the text with codepoint escapes undone
             line, column = read.count("\n") + 1, len(read) - read.rfind("\n")
             raise GuardError(
                 f"syntax error at line {line}, column {column}: a backslash outside a string, "
                 "an IRI or a prefixed name's escape"
             )
-        if kind != "word":
+        if kind not in {"word", "pname"}:
+            yield kind, value
             continue
-        word = value.upper()
-        if word == "PREFIX" and i + 2 < len(tokens) and tokens[i + 2][0] == "iri":
-            prefixes[tokens[i + 1][1].rstrip(":")] = target(i + 2) or ""
-        elif word == "BASE":
-            base = target(i + 1) or base
-        elif word in _FORMS and result.form is None:
-            result.form = word
+        name = value.partition(":")[0]
+        outbound = _OUTBOUND.search(name)
+        if outbound:
+            yield "word", outbound.group().upper()
+            rest = value[outbound.end() :]
+            silent = _SILENT.match(rest)
+            if silent:
+                yield "word", "SILENT"
+                rest = rest[silent.end() :]
+            if rest:
+                yield ("pname" if ":" in rest else "word"), rest
+        elif (glued := _glued(name, reader)) and kind == "pname":
+            yield "word", glued
+            yield "pname", value[len(glued) :]
+        else:
+            yield kind, value
+
+
+def _glued(name: str, reader: _Reader) -> str:
+    """The keyword the engine would read at the start of a prefixed name ``name:…`` where the
+    reader stands: PREFIX in a prologue, SILENT after SERVICE or LOAD, NAMED after FROM."""
+    upper = name.upper()
+    waiting = reader.expecting[-1] if reader.expecting else ""
+    for word, where in (
+        ("PREFIX", reader.prologue),
+        ("SILENT", waiting == "silent"),
+        ("NAMED", waiting == "named"),
+    ):
+        if where and upper.startswith(word):
+            return word
+    return ""
+
+
+class _Reader:
+    """Reads a request's tokens one at a time into a Shape, keeping only what the next
+    token needs: the prefixes and base declared, the keyword waiting for its target, and
+    the open brackets."""
+
+    def __init__(self, base: str) -> None:
+        self.result = Shape()
+        self.prefixes: dict[str, str] = {}
+        self.base = base
+        self.prologue = True  # where PREFIX and BASE may stand: the start, and after an update's ;
+        self.expecting: list[str] = []  # what the last keyword waits for
+        self.depth = 0
+        self.run = 0
+        self.data_block: int | None = None  # the depth of the DATA or VALUES block being read
+        self.data_pending = False  # DATA or VALUES was read; its block starts at the next {
+        self.groups: list[list[int]] = []  # per open bracket: [is a paren, items, is an expression]
+        self.prefix_name = ""
+
+    def over(self) -> bool:
+        found = self.result
+        return (
+            found.depth > MAX_DEPTH
+            or found.prefix_run > MAX_PREFIX_RUN
+            or found.operators > MAX_OPERATORS
+            or found.patterns > MAX_PATTERNS
+            or found.collection > MAX_COLLECTION
+            or found.tokens > MAX_TOKENS
+        )
+
+    def take(self, kind: str, value: str) -> None:
+        found = self.result
+        found.tokens += 1
+        self.run = self.run + 1 if value in _PREFIX else 0
+        found.prefix_run = max(found.prefix_run, self.run)
+        if self.expecting and self._fulfil(kind, value):
+            return
+        word = value.upper() if kind == "word" else ""
+        if self.prologue and word in {"PREFIX", "BASE"}:
+            self.expecting = ["prefix iri", "prefix name"] if word == "PREFIX" else ["base"]
+            return
+        self.prologue = value == ";" and self.depth == 0
+        self._count(kind, value, word)
+        if word in _FORMS and found.form is None:
+            found.form = word
         elif word in _VOLATILE:
-            result.volatile = True
+            found.volatile = True
         elif word in {"SERVICE", "LOAD"}:
-            j = i + 1 + (i + 1 < len(tokens) and tokens[i + 1][1].upper() == "SILENT")
-            (result.services if word == "SERVICE" else result.loads).append(target(j) or "?")
+            self.expecting = [word, "silent"]
         elif word == "FROM":
-            named = i + 1 < len(tokens) and tokens[i + 1][1].upper() == "NAMED"
-            graph = target(i + 1 + named)
-            if graph:
-                (result.from_named if named else result.from_graphs).append(graph)
-    return result
+            self.expecting = ["FROM", "named"]
 
+    def _fulfil(self, kind: str, value: str) -> bool:
+        """Give the waiting keyword this token, its target or a word of it (SILENT, NAMED)."""
+        wanted = self.expecting.pop()
+        if wanted == "silent":
+            if value.upper() == "SILENT":
+                return True
+            wanted = self.expecting.pop()
+        elif wanted == "named":
+            wanted = self.expecting.pop()
+            if value.upper() == "NAMED":
+                self.expecting = ["FROM NAMED"]
+                return True
+        if wanted == "prefix name":
+            self.prefix_name = value.rstrip(":") if kind == "pname" else ""
+            return True
+        self.expecting.clear()
+        target = self._target(kind, value)
+        if wanted == "prefix iri":
+            if target is not None:
+                self.prefixes[self.prefix_name] = target
+        elif wanted == "base":
+            self.base = target or self.base
+        elif wanted in {"SERVICE", "LOAD"}:
+            found = self.result
+            (found.services if wanted == "SERVICE" else found.loads).append(target or "?")
+            self._count(kind, value, "")
+        elif target is not None:
+            found = self.result
+            (found.from_named if wanted == "FROM NAMED" else found.from_graphs).append(target)
+        return True
 
-def _measured(text: str, result: Shape) -> list[re.Match[str]]:
-    """The tokens of ``text``, and its depth, longest prefix run and operator count in
-    ``result``. Reading stops once a limit is passed: ``check`` refuses the request then, and
-    a 10 MiB bomb of braces costs no more than its first few hundred."""
-    matches = []
-    depth = run = 0
-    data_block: int | None = None  # the depth of the DATA or VALUES block being read
-    data_pending = False  # DATA or VALUES was read; its block starts at the next {
-    for match in sparql_text.tokens(text):
-        matches.append(match)
-        kind, value = match.lastgroup, match.group()
-        run = run + 1 if value in _PREFIX else 0
-        result.prefix_run = max(result.prefix_run, run)
+    def _target(self, kind: str, value: str) -> str | None:
+        """The IRI a token names, as the engine resolves it; "?name" for a variable."""
+        if kind == "iri":
+            return urljoin(self.base, value[1:-1]) if self.base else value[1:-1]
+        if kind == "pname":
+            prefix, _, local = value.partition(":")
+            return self.prefixes.get(prefix, f"{prefix}:") + _LOCAL_ESCAPE.sub(r"\1", local)
+        if kind == "var":
+            return value
+        return None
+
+    def _count(self, kind: str, value: str, word: str) -> None:
+        """Depth, operators, triple patterns and collection items."""
+        found = self.result
+        group = self.groups[-1] if self.groups else None
+        in_paren = group is not None and group[0] == 1
         if kind == "open":
-            depth += 1
-            result.depth = max(result.depth, depth)
-            if data_pending and value == "{":
-                data_block, data_pending = depth, False
-        elif kind == "close":
-            data_block = None if depth == data_block else data_block
-            depth -= 1
-        elif data_block is None and (value in _OPERATORS or value.upper() in _GROUP_WORDS):
-            result.operators += 1
-        if kind == "word" and value.upper() in {"DATA", "VALUES"} and data_block is None:
-            data_pending = True
-        if result.depth > MAX_DEPTH or result.prefix_run > MAX_PREFIX_RUN or result.operators > MAX_OPERATORS:
-            break
-    return matches
+            if in_paren and group is not None:
+                self._item(group)  # a bracket in a list is one item of it
+            self.depth += 1
+            found.depth = max(found.depth, self.depth)
+            self.groups.append([int(value == "("), 0, 0])
+            if self.data_pending and value == "{":
+                self.data_block, self.data_pending = self.depth, False
+            return
+        if kind == "close":
+            if self.groups:
+                paren, items, expression = self.groups.pop()
+                if paren and not expression and items > 1 and self.data_block is None:
+                    found.patterns += 2 * items  # a collection: two triples an item
+            self.data_block = None if self.depth == self.data_block else self.data_block
+            self.depth -= 1
+            return
+        if self.data_block is not None:
+            return
+        if value in _OPERATORS or word in _GROUP_WORDS:
+            found.operators += 1
+        if word in {"DATA", "VALUES"}:
+            self.data_pending = True
+        if in_paren and group is not None and not self.data_pending:
+            if value in _OPERATORS or value == "," or (word and word not in _LITERAL_WORDS):
+                group[2] = 1  # an expression or an argument list, not a collection
+            else:
+                self._item(group)
+        elif value in _SEPARATORS and not self.data_pending:
+            found.patterns += 1
+
+    def _item(self, group: list[int]) -> None:
+        group[1] += 1
+        if not group[2]:
+            self.result.collection = max(self.result.collection, group[1])
+
+
+_LOCAL_ESCAPE = re.compile(r"\\(.)")
 
 
 def check(
@@ -173,6 +311,22 @@ def check(
             f"the request has more than {MAX_OPERATORS} operators and group keywords (OPTIONAL, UNION, "
             f"FILTER, BIND, / | && + ...); at most {MAX_OPERATORS} are allowed: split it into "
             "smaller requests, or give long lists of values in VALUES"
+        )
+    if found.patterns > MAX_PATTERNS:
+        raise GuardError(
+            f"the request has more than {MAX_PATTERNS:,} triple patterns (counting the . , ; between "
+            f"them and two for each item of a ( ... ) collection); at most {MAX_PATTERNS:,} are "
+            "allowed: give long lists of values in VALUES, or split the request"
+        )
+    if found.collection > MAX_COLLECTION:
+        raise GuardError(
+            f"the request has a collection ( ... ) of more than {MAX_COLLECTION} items in a pattern; "
+            f"at most {MAX_COLLECTION} are allowed there (INSERT DATA may hold longer ones)"
+        )
+    if found.tokens > MAX_TOKENS:
+        raise GuardError(
+            f"the request has more than {MAX_TOKENS:,} tokens; at most {MAX_TOKENS:,} are allowed: "
+            "split it into smaller requests"
         )
     for service in found.services:
         if not permitted(service):

@@ -30,7 +30,7 @@ def query() -> Response:
     if operation is None:
         return service_description.respond(request)
     kg = context()
-    found = shape(operation.text)
+    found = shape(operation.text, base=request.base_url)
     offers = conneg.GRAPHS if found.form in {"CONSTRUCT", "DESCRIBE"} else conneg.RESULTS
     chosen = conneg.negotiate(request.headers.get("Accept"), offers, request.args.get("format"))
     if chosen is None:
@@ -93,7 +93,7 @@ def update() -> Response:
             "using-graph-uri and using-named-graph-uri are not supported; "
             "write USING and USING NAMED in the update itself"
         )
-    found = shape(operation.text)
+    found = shape(operation.text, base=request.base_url)
     check(found, (), kg.settings.allowed_services.split())
     key = retries.key(request, {"status": 204})
     earlier = retries.replayed(kg.store.write(worker.UpdateJob(operation.text, request.base_url, key)))

@@ -1,0 +1,59 @@
+"""Cut a process off the network: the store workers' defence in depth behind the query guard.
+
+pyoxigraph evaluates ``SERVICE`` and ``LOAD`` with an HTTP client of its own. The guard
+(``server.guard``) refuses them before a request runs; should a spelling ever get past it,
+a worker cut off here still cannot reach anything: a seccomp filter (libseccomp, through
+pyseccomp) fails every ``socket()`` call of any family but AF_UNIX with EACCES, and
+``io_uring_setup``, which could open sockets without that call. The pipe to the server is a
+Unix socket made before the filter, so it keeps working. The filter binds this process and
+every thread it starts from then on, and cannot be lifted.
+
+An unreachable ``SERVICE SILENT`` then yields its one empty solution, as SPARQL 1.1 says,
+without a request leaving the machine.
+"""
+
+from __future__ import annotations
+
+import errno
+import socket
+
+
+class NotIsolated(OSError):
+    """The filter could not be installed (no libseccomp, or a kernel without seccomp)."""
+
+
+def cut_off() -> None:
+    """Deny this process, and the threads it starts from now on, any socket but a Unix one.
+
+    Raises NotIsolated when that cannot be done; the caller must then not serve requests.
+
+    >>> import multiprocessing
+    >>> ctx = multiprocessing.get_context("fork")
+    >>> child = ctx.Process(target=_probe); child.start(); child.join(); child.exitcode
+    0
+    """
+    try:
+        import pyseccomp as seccomp  # noqa: PLC0415 - loads libseccomp through ctypes
+    except (ImportError, RuntimeError, OSError) as error:  # RuntimeError: no libseccomp.so
+        raise NotIsolated(
+            f"libseccomp is not available ({error}); on Debian: apt-get install libseccomp2"
+        ) from None
+    refuse = seccomp.ERRNO(errno.EACCES)
+    try:
+        rules = seccomp.SyscallFilter(defaction=seccomp.ALLOW)
+        rules.add_rule(refuse, "socket", seccomp.Arg(0, seccomp.NE, socket.AF_UNIX))
+        rules.add_rule(refuse, "io_uring_setup")
+        rules.load()
+    except (OSError, RuntimeError, ValueError) as error:
+        raise NotIsolated(f"the seccomp filter could not be installed: {error}") from None
+
+
+def _probe() -> None:
+    """For the doctest: in a cut-off child, an Internet socket is refused and a Unix one is not."""
+    cut_off()
+    try:
+        socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    except PermissionError:
+        socket.socketpair()[0].close()
+        return
+    raise SystemExit(1)
