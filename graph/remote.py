@@ -31,7 +31,7 @@ from pyoxigraph import (
     serialize,
 )
 from SPARQLWrapper import POST, SPARQLWrapper
-from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException
+from SPARQLWrapper.SPARQLExceptions import EndPointInternalError, QueryBadFormed, SPARQLWrapperException
 
 from graph import export, sparql_text, worker
 from graph.export import Dump
@@ -142,6 +142,9 @@ class RemoteStore:
             if isinstance(error.reason, socket.timeout | TimeoutError):
                 raise QueryTimeout(str(error.reason)) from None
             raise StoreUnavailable(f"{client.endpoint}: {error.reason}") from None
+        except EndPointInternalError as error:
+            # The remote server's own failure: its text may name its internals, so it is logged.
+            raise StoreUnavailable(f"{client.endpoint}: {_detail(error)}") from None
         except SPARQLWrapperException as error:
             raise StoreError(_detail(error)) from None
 
@@ -196,7 +199,9 @@ class RemoteStore:
             if missing_ok and error.code == 404:
                 return 404, b""
             detail = error.read().decode("utf-8", "replace").strip()
-            raise StoreError(f"{method} {url}: {error.code} {detail}") from None
+            if error.code >= 500:  # the remote server's own failure: for the log, not the client
+                raise StoreUnavailable(f"{method} {url}: {error.code} {detail}") from None
+            raise StoreError(f"the store answered {error.code}: {detail}") from None
         except urllib.error.URLError as error:
             raise StoreUnavailable(f"{url}: {error.reason}") from None
 
