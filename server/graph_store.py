@@ -18,6 +18,7 @@ from graph import admission, load, worker, xml_entities
 from server import auth, conneg
 from server.context import context
 from server.errors import Problem, bad_request, not_acceptable, unsupported_media_type
+from server.inputs import graph_iri, json_nesting
 
 blueprint = Blueprint("graph_store", __name__)
 # A graph is triples: TriG and N-Quads could write other graphs, and N3 formulae are not RDF.
@@ -32,10 +33,7 @@ def _target() -> tuple[bool, str | None]:
     if len(graphs) > 1 or (graphs and default):
         raise bad_request("name one graph: either ?graph=<IRI> or ?default")
     if graphs:
-        iri = graphs[0]
-        if not iri or any(c in iri for c in '<>" {}|\\^`') or ":" not in iri:
-            raise bad_request(f"graph={iri!r} is not an absolute IRI")
-        return True, iri
+        return True, graph_iri(graphs[0], "graph")
     return default, None
 
 
@@ -113,6 +111,8 @@ def _admit(data: bytes, fmt: RdfFormat, base_iri: str, where: str = "") -> None:
     or page could carry (``graph.admission``) and for a statement in a graph of its own (a
     JSON-LD ``@graph`` with an ``@id``), which would write beside the graph the request names."""
     count = 0
+    if fmt == RdfFormat.JSON_LD:  # nested deeply, it overflowed the parser's stack
+        json_nesting(data, f"{where}the JSON-LD body")
     try:
         if fmt == RdfFormat.RDF_XML:  # entities are checked before the parser expands them
             xml_entities.check(data)

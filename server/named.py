@@ -13,6 +13,7 @@ from server import conneg
 from server.context import context
 from server.errors import Problem, bad_request, not_acceptable
 from server.guard import shape
+from server.inputs import json_nesting
 from server.sparql import TRUNCATED
 
 blueprint = Blueprint("named", __name__)
@@ -56,6 +57,7 @@ def run(name: str) -> Response:
 @blueprint.route("/labels", methods=["POST"])
 def labels() -> Response:
     """{"iris": [...]} -> {"labels": {iri: label}} for the IRIs that have a label."""
+    json_nesting(request.get_data(cache=True))  # before the parser recurses into it
     data = request.get_json(silent=True)
     if not isinstance(data, dict) or not isinstance(data.get("iris"), list):
         raise bad_request('send JSON like {"iris": ["https://…"]}')
