@@ -4,7 +4,8 @@ IRIs, JSON that is not nested deeper than a parser can follow.
 - Every route takes its query string, and a form body, as UTF-8 (RFC 3986 section 2.5; the
   SPARQL 1.1 Protocol, section 2.1, and HTML's application/x-www-form-urlencoded). werkzeug
   would read bytes that are not UTF-8 as U+FFFD and go on; ``screen`` refuses them first,
-  on every route alike, naming the parameter and the byte.
+  on every route alike, naming the parameter and the byte. It refuses a ``Host`` header whose
+  port is no port too: werkzeug builds the request's URL (a query's base IRI) from it.
 - ``graph_iri`` checks a graph a request names (``/store?graph=``, ``default-graph-uri``,
   ``named-graph-uri``, ``using-graph-uri``, ``using-named-graph-uri``): an absolute IRI that
   the store can hold (``graph.admission.iri_problem``, then pyoxigraph's own parser, which
@@ -20,7 +21,7 @@ from __future__ import annotations
 
 import re
 from itertools import accumulate
-from urllib.parse import unquote_to_bytes
+from urllib.parse import unquote_to_bytes, urlsplit
 
 from flask import request
 from pyoxigraph import NamedNode
@@ -33,8 +34,9 @@ MAX_JSON_DEPTH = 100  # /labels needs 2; JSON-LD documents seldom go past 10
 
 
 def screen() -> None:
-    """Flask's ``before_request``: refuses a path, query string or form body that is not
-    UTF-8 (Problem 400), before any route reads it."""
+    """Flask's ``before_request``: refuses a ``Host`` whose port is not a port, and a path,
+    query string or form body that is not UTF-8 (Problem 400), before any route reads them."""
+    _port(request.host)
     path = request.environ.get("PATH_INFO", "").encode("latin-1", "replace")  # the raw bytes (PEP 3333)
     if (error := _utf8_error(path)) is not None:
         raise _not_utf8("the path", path, error)
@@ -135,6 +137,17 @@ def _engine_refuses(iri: str) -> str | None:
     except ValueError as error:
         return "".join(c if c.isprintable() else f"\\u{ord(c):04X}" for c in str(error)).rstrip(".")
     return None
+
+
+def _port(host: str) -> None:
+    """Raises Problem 400 when ``host`` (the Host header) has a port outside 0-65535; werkzeug
+    builds the request's URL from it (the base IRI of every query) and raised ValueError."""
+    try:
+        urlsplit(f"//{host}").port  # noqa: B018 - the property checks the port
+    except ValueError:
+        raise bad_request(
+            f"the Host header {host!r} is not a host with a port from 0 to 65535; send the server's own name"
+        ) from None
 
 
 def _utf8_error(data: bytes) -> UnicodeDecodeError | None:

@@ -132,3 +132,21 @@ def test_invalid_utf8_is_refused_on_every_route(server: LiveServer) -> None:
     assert size(server) == written
     store(server, "DELETE", None, "text/turtle", graph=SCRATCH)
     assert size(server) == before
+
+
+@pytest.mark.parametrize("host", ["localhost:99999999", "localhost:65536"])
+def test_host_with_a_port_that_is_no_port_is_a_400(server: LiveServer, host: str) -> None:
+    """werkzeug builds the request's URL, the base IRI of every query and update, from Host."""
+    before = size(server)
+    insert = f"INSERT DATA {{ GRAPH <{SCRATCH}> {{ {TRIPLE} }} }}"
+    token = {"Authorization": f"Bearer {server.token}"}
+    for method, path, body, headers in [
+        ("GET", "sparql?query=ASK%7B%7D", None, {}),
+        ("GET", "sparql", None, {}),
+        ("GET", "openapi.json", None, {}),
+        ("POST", "update", insert, {"Content_Type": "application/sparql-update", **token}),
+        ("POST", "store", TRIPLE, {"Content_Type": "text/turtle", **token}),
+    ]:
+        reply = call(method, server.url + path, body, Host=host, **headers)
+        refused(reply, f"the Host header {host!r} is not a host with a port from 0 to 65535")
+    assert size(server) == before
