@@ -57,7 +57,8 @@ def run(name: str) -> Response:
 @blueprint.route("/labels", methods=["POST"])
 def labels() -> Response:
     """{"iris": [...]} -> {"labels": {iri: label}} for the IRIs that have a label."""
-    json_nesting(request.get_data(cache=True))  # before the parser recurses into it
+    if request.is_json:  # the only bodies get_json reads; bounded before its parser recurses
+        json_nesting(request.get_data(cache=True))
     data = request.get_json(silent=True)
     if not isinstance(data, dict) or not isinstance(data.get("iris"), list):
         raise bad_request('send JSON like {"iris": ["https://…"]}')
