@@ -14,7 +14,11 @@ import json
 import urllib.parse
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from server.errors import Problem
+from server.inputs import MAX_JSON_DEPTH, json_nesting
 from tests.attacks.client import SCRATCH, Reply, call, get, size, store
 from tests.servers import LiveServer
 
@@ -86,6 +90,38 @@ def test_deeply_nested_json_is_a_400(server: LiveServer, shape: str) -> None:
     brackets = json.dumps({"iris": ["[[[[{{" * 100]})
     reply = call("POST", server.url + "labels", brackets, Content_Type="application/json")
     assert reply.status == 200 and json.loads(reply.body) == {"labels": {}}  # brackets in a string
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(alphabet='[]{}"\\:,ab \n\u00e9'),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=3), inner, max_size=3),
+    max_leaves=20,
+)
+
+
+def depth(value: object) -> int:
+    if isinstance(value, list | dict):
+        items = value.values() if isinstance(value, dict) else value
+        return 1 + max((depth(v) for v in items), default=0)
+    return 0
+
+
+@given(JSON, st.integers(min_value=0, max_value=2 * MAX_JSON_DEPTH), st.booleans())
+def test_the_depth_scan_agrees_with_the_parser(value: object, wraps: int, objects: bool) -> None:
+    """The scan of the bytes refuses exactly the JSON whose parsed depth is over the limit;
+    brackets, quotes and backslashes inside strings do not fool it."""
+    for _ in range(wraps):
+        value = {"k": value} if objects else [value]
+    text = json.dumps(value, ensure_ascii=False)
+    assert json.loads(text) == value
+    too_deep = depth(value) > MAX_JSON_DEPTH
+    try:
+        json_nesting(text.encode("utf-8"))
+    except Problem as refusal:
+        assert too_deep, refusal.message
+        assert f"nests arrays and objects {depth(value)} deep" in refusal.message
+    else:
+        assert not too_deep
 
 
 def test_deeply_nested_json_ld_is_a_400_and_the_server_lives(server: LiveServer) -> None:
