@@ -81,7 +81,8 @@ def write_graph() -> Response:
 def _body(base_iri: str) -> tuple[bytes, str]:
     """The request's RDF and its media type. A multipart/form-data body (one RDF document per
     part, GSP section 5.5) is merged into one N-Triples document here, so that it is written
-    in one transaction. Raises Problem 415 for a type that is not RDF, 400 for invalid RDF."""
+    in one transaction. Raises Problem 415 for a type that is not RDF, 400 for invalid RDF
+    and for a multipart body without a file part."""
     if request.mimetype != "multipart/form-data":
         fmt = RdfFormat.from_media_type(request.mimetype or "")
         # A graph is triples: quads could write other graphs, N3 formulas are not RDF.
@@ -92,6 +93,11 @@ def _body(base_iri: str) -> tuple[bytes, str]:
             raise Problem(415, f"the body must be UTF-8, not {charset}")
         _admit(request.get_data(), fmt, base_iri)
         return request.get_data(), fmt.media_type
+    if not request.files:  # garbage, no boundary, or fields only: a PUT would empty the graph
+        raise bad_request(
+            "the multipart/form-data body holds no file part; send each RDF document as a part "
+            'with Content-Disposition: form-data; name="…"; filename="…"; nothing was written'
+        )
     triples: list[Triple] = []
     for part in request.files.values():
         fmt = RdfFormat.from_media_type(part.mimetype or "") or RdfFormat.from_extension(

@@ -186,3 +186,30 @@ def test_host_with_a_port_that_is_no_port_is_a_400(server: LiveServer, host: str
         reply = call(method, server.url + path, body, Host=host, **headers)
         refused(reply, f"the Host header {host!r} is not a host with a port from 0 to 65535")
     assert size(server) == before
+
+
+@pytest.mark.parametrize(
+    "media_type, body",
+    [
+        ("multipart/form-data; boundary=x", "garbage"),
+        ("multipart/form-data", "--x\r\n\r\n--x--\r\n"),  # no boundary
+        (
+            "multipart/form-data; boundary=x",
+            '--x\r\nContent-Disposition: form-data; name="a"\r\n\r\nno file\r\n--x--\r\n',
+        ),
+    ],
+    ids=["garbage", "no-boundary", "fields-only"],
+)
+def test_multipart_body_without_a_file_part_is_a_400(server: LiveServer, media_type: str, body: str) -> None:
+    """A PUT of such a body emptied the graph it named, with a 204; a POST made an empty graph."""
+    kept = store(server, "PUT", TRIPLE, "text/turtle")
+    assert kept.status in {201, 204}, kept.text
+    before = size(server)
+    for method, url in [
+        ("PUT", f"{server.store}?graph={urllib.parse.quote(SCRATCH, safe='')}"),
+        ("POST", server.store),
+    ]:
+        reply = call(method, url, body, Content_Type=media_type, Authorization=f"Bearer {server.token}")
+        refused(reply, "holds no file part", "nothing was written")
+    assert size(server) == before
+    store(server, "DELETE", None, "text/turtle")
