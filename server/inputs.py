@@ -95,8 +95,9 @@ def graph_iri(iri: str, parameter: str) -> str:
     if problem is None:
         return iri
     verb = "" if problem.startswith("is ") else "is not a graph IRI: "
+    shown = repr(iri) if len(iri) <= 200 else repr(iri[:200]) + "…"
     raise bad_request(
-        f"{parameter}={iri!r} {verb}{problem}; give an absolute IRI such as http://example.org/graph"
+        f"{parameter}={shown} {verb}{problem}; give an absolute IRI such as http://example.org/graph"
     )
 
 
