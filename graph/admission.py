@@ -32,7 +32,7 @@ from pyoxigraph import BlankNode, DefaultGraph, Literal, NamedNode, Quad, Triple
 # XML 1.0 Char excludes these; the surrogates cannot even be encoded.
 _NOT_XML = "\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff"
 NOT_XML = re.compile(f"[{_NOT_XML}]")
-NOT_IRI = re.compile(f'[{_NOT_XML}\\x20<>"{{}}|^`\\\\\\x7f-\\x9f]')
+NOT_IRI = re.compile(f'[{_NOT_XML}\\t\\n\\r\\x20<>"{{}}|^`\\\\\\x7f-\\x9f]')
 SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 LANGUAGE_TAG = re.compile(r"[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*")
 
@@ -66,6 +66,8 @@ def iri_problem(iri: str) -> str | None:
     'it is relative (no scheme such as http:); resolve it against a base IRI'
     >>> iri_problem("http://example.org/a b")
     "' ' at character 21 is not allowed in an IRI"
+    >>> iri_problem("http://example.org/a\\tb")
+    'U+0009 at character 21 is not allowed in an IRI'
     """
     if not SCHEME.match(iri):
         return "it is relative (no scheme such as http:); resolve it against a base IRI"

@@ -18,7 +18,7 @@ from graph.dumps import Shelf
 from graph.namespaces import Dataset
 from graph.sandbox import open_backend
 from graph.settings import Settings
-from server import browse, display, errors, exports, graph_store, named, openapi, sparql
+from server import browse, display, errors, exports, graph_store, inputs, named, openapi, sparql
 from server.answer_cache import AnswerCache
 from server.context import EXTENSION, Context
 from server.replay import ReplayKept
@@ -58,6 +58,7 @@ def create_app(settings: Settings | None = None, *, build_if_empty: bool = True)
     app.register_blueprint(named.blueprint)
     app.register_blueprint(openapi.blueprint)
     errors.register(app)
+    app.before_request(inputs.screen)  # text that is not UTF-8 is refused on every route alike
     dataset = Dataset(settings.base)
     app.jinja_env.globals.update(
         href=lambda iri: display.href(iri, dataset),

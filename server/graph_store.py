@@ -19,6 +19,7 @@ from graph import admission, load, worker, xml_entities
 from server import auth, conneg, retries
 from server.context import context
 from server.errors import Problem, bad_request, not_acceptable, unsupported_media_type
+from server.inputs import graph_iri, json_nesting
 
 blueprint = Blueprint("graph_store", __name__)
 # A graph is triples: TriG and N-Quads could write other graphs, and N3 formulae are not RDF.
@@ -33,10 +34,7 @@ def _target() -> tuple[bool, str | None]:
     if len(graphs) > 1 or (graphs and default):
         raise bad_request("name one graph: either ?graph=<IRI> or ?default")
     if graphs:
-        iri = graphs[0]
-        if not iri or any(c in iri for c in '<>" {}|\\^`') or ":" not in iri:
-            raise bad_request(f"graph={iri!r} is not an absolute IRI")
-        return True, iri
+        return True, graph_iri(graphs[0], "graph")
     return default, None
 
 
@@ -92,7 +90,8 @@ def write_graph() -> Response:
 def _body(base_iri: str) -> tuple[bytes, str]:
     """The request's RDF and its media type. A multipart/form-data body (one RDF document per
     part, GSP section 5.5) is merged into one N-Triples document here, so that it is written
-    in one transaction. Raises Problem 415 for a type that is not RDF, 400 for invalid RDF."""
+    in one transaction. Raises Problem 415 for a type that is not RDF, 400 for invalid RDF
+    and for a multipart body without a file part."""
     if request.mimetype != "multipart/form-data":
         fmt = RdfFormat.from_media_type(request.mimetype or "")
         # A graph is triples: quads could write other graphs, N3 formulas are not RDF.
@@ -103,6 +102,11 @@ def _body(base_iri: str) -> tuple[bytes, str]:
             raise Problem(415, f"the body must be UTF-8, not {charset}")
         _admit(request.get_data(), fmt, base_iri)
         return request.get_data(), fmt.media_type
+    if not request.files:  # garbage, no boundary, or fields only: a PUT would empty the graph
+        raise bad_request(
+            "the multipart/form-data body holds no file part; send each RDF document as a part "
+            'with Content-Disposition: form-data; name="…"; filename="…"; nothing was written'
+        )
     triples: list[Triple] = []
     for part in request.files.values():
         fmt = RdfFormat.from_media_type(part.mimetype or "") or RdfFormat.from_extension(
@@ -122,6 +126,8 @@ def _admit(data: bytes, fmt: RdfFormat, base_iri: str, where: str = "") -> None:
     or page could carry (``graph.admission``) and for a statement in a graph of its own (a
     JSON-LD ``@graph`` with an ``@id``), which would write beside the graph the request names."""
     count = 0
+    if fmt == RdfFormat.JSON_LD:  # nested deeply, it overflowed the parser's stack
+        json_nesting(data, f"{where}the JSON-LD body")
     try:
         if fmt == RdfFormat.RDF_XML:  # entities are checked before the parser expands them
             xml_entities.check(data)

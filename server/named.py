@@ -13,6 +13,7 @@ from server import conneg
 from server.context import context
 from server.errors import Problem, bad_request, not_acceptable
 from server.guard import shape
+from server.inputs import json_nesting
 from server.sparql import TRUNCATED
 
 blueprint = Blueprint("named", __name__)
@@ -56,6 +57,8 @@ def run(name: str) -> Response:
 @blueprint.route("/labels", methods=["POST"])
 def labels() -> Response:
     """{"iris": [...]} -> {"labels": {iri: label}} for the IRIs that have a label."""
+    if request.is_json:  # the only bodies get_json reads; bounded before its parser recurses
+        json_nesting(request.get_data(cache=True))
     data = request.get_json(silent=True)
     if not isinstance(data, dict) or not isinstance(data.get("iris"), list):
         raise bad_request('send JSON like {"iris": ["https://…"]}')

@@ -21,6 +21,10 @@ hypothesis_settings.register_profile("ci", derandomize=True, database=None, prin
 if os.environ.get("CI"):
     hypothesis_settings.load_profile("ci")
 SHARED = Path(os.environ.get("EURASIA_KG_SHARED", Path(__file__).parents[2] / "shared"))
+# The commands the tests start (eurasia-kg serve, load …) import this checkout's code, not
+# that of whichever checkout the package was installed from in editable mode.
+ROOT = Path(__file__).parents[1]
+os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
 
 
 @pytest.fixture(scope="session")
