@@ -18,7 +18,6 @@ from pathlib import Path
 
 from tests.conftest import SHARED
 
-ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "test-write-token"  # noqa: S105 - a fixture's token, not a secret
 
 
@@ -118,8 +117,6 @@ def eurasia_kg(
     EURASIA_KG_<NAME> variables."""
     port = port or free_port()
     env = {**os.environ, "EURASIA_KG_REPORTS": str(SHARED / "seed")}
-    # The server runs this checkout's code, not whichever one `pip install -e` pointed at.
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
     env.pop("EURASIA_KG_WRITE_TOKEN", None)
     if token:
         env["EURASIA_KG_WRITE_TOKEN"] = token
