@@ -88,6 +88,12 @@ class StoreUnavailable(StoreError):
     """The store cannot be opened: missing, locked by another process, or corrupted."""
 
 
+class WorkerCrashed(StoreUnavailable):
+    """The job's worker was stopped by a signal while it ran (a stack overflow, say): the job,
+    not the store, is the likely cause; a new worker takes its place, and a write commits
+    nothing."""
+
+
 class StoreCorrupted(StoreUnavailable):
     """A read met a damaged block of the store (its checksum is wrong): nothing is answered."""
 
@@ -199,6 +205,8 @@ class _Worker:
             if self.memory and self.exitcode == -signal.SIGABRT:
                 # An allocation beyond the cap aborts the process (Rust's allocation failure).
                 raise QueryTooLarge(f"{self.memory >> 20} MiB") from None
+            if self.exitcode is not None and self.exitcode < 0:
+                raise WorkerCrashed(signal.Signals(-self.exitcode).name) from None
             raise StoreUnavailable("the store worker died") from None
 
     def call(self, job: object, timeout: float) -> Any:

@@ -25,6 +25,7 @@ from graph.sandbox import (
     QueryTooLarge,
     StoreError,
     StoreUnavailable,
+    WorkerCrashed,
 )
 from server.guard import GuardError
 
@@ -109,6 +110,16 @@ def register(app: Flask) -> None:
     @app.errorhandler(Overloaded)
     def overloaded(error: Overloaded) -> Response:
         return text(503, f"the server is busy ({error}); try again shortly", {"Retry-After": RETRY_AFTER})
+
+    @app.errorhandler(WorkerCrashed)
+    def crashed(error: WorkerCrashed) -> Response:
+        log.error("a request stopped its store worker (%s)", error)
+        return text(
+            503,
+            f"the request stopped the store worker that ran it ({error}); nothing was changed. "
+            "It is probably nested too deeply or too long: simplify it, or split it",
+            {"Retry-After": RETRY_AFTER},
+        )
 
     @app.errorhandler(StoreUnavailable)
     def unavailable(error: StoreUnavailable) -> Response:

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import json
 import urllib.parse
+from pathlib import Path
 
 import pytest
 
+from graph.sandbox import SandboxedStore, WorkerCrashed
 from server.guard import MAX_COLLECTION, MAX_PATTERNS
 from tests.attacks.client import call
 from tests.servers import LiveServer
@@ -64,3 +66,15 @@ def test_the_workers_survive_them_all(server: LiveServer) -> None:
     reply = call("GET", url, Accept="application/json")
     assert reply.status == 200 and json.loads(reply.text)["boolean"] is True
     assert "worker died" not in server.log.read_text()
+
+
+def test_a_query_that_crashes_its_worker_gets_a_clear_answer(tmp_path: Path) -> None:
+    """Behind the guard: a shape that overflows the worker's stack, sent to the store
+    unguarded, is reported as the request's doing, and the next query is answered."""
+    store = SandboxedStore(tmp_path / "store", workers=1, timeout=60)
+    try:
+        with pytest.raises(WorkerCrashed, match="SIGSEGV"):
+            store.answer("ASK { <urn:s> <urn:p> (" + " 1" * 300_000 + " ) }")
+        assert store.answer("ASK { }").data is True
+    finally:
+        store.close()
