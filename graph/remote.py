@@ -11,6 +11,7 @@ timeout is abandoned here, and the server's own limits stop it there.
 from __future__ import annotations
 
 import base64
+import re
 import socket
 import urllib.error
 import urllib.request
@@ -31,7 +32,7 @@ from pyoxigraph import (
     serialize,
 )
 from SPARQLWrapper import POST, SPARQLWrapper
-from SPARQLWrapper.SPARQLExceptions import EndPointInternalError, QueryBadFormed, SPARQLWrapperException
+from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException
 
 from graph import export, sparql_text, worker
 from graph.export import Dump
@@ -142,9 +143,6 @@ class RemoteStore:
             if isinstance(error.reason, socket.timeout | TimeoutError):
                 raise QueryTimeout(str(error.reason)) from None
             raise StoreUnavailable(f"{client.endpoint}: {error.reason}") from None
-        except EndPointInternalError as error:
-            # The remote server's own failure: its text may name its internals, so it is logged.
-            raise StoreUnavailable(f"{client.endpoint}: {_detail(error)}") from None
         except SPARQLWrapperException as error:
             raise StoreError(_detail(error)) from None
 
@@ -199,9 +197,7 @@ class RemoteStore:
             if missing_ok and error.code == 404:
                 return 404, b""
             detail = error.read().decode("utf-8", "replace").strip()
-            if error.code >= 500:  # the remote server's own failure: for the log, not the client
-                raise StoreUnavailable(f"{method} {url}: {error.code} {detail}") from None
-            raise StoreError(f"the store answered {error.code}: {detail}") from None
+            raise StoreError(f"the store answered {error.code}: {_detail(Exception(detail))}") from None
         except urllib.error.URLError as error:
             raise StoreUnavailable(f"{url}: {error.reason}") from None
 
@@ -286,5 +282,11 @@ def bind(sparql: str, substitutions: Mapping[str, Term] | None) -> str:
 
 
 def _detail(error: Exception) -> str:
+    """What the remote server said was wrong, with the URLs in it (its own endpoints, or
+    others it called) replaced: an error text goes to the client."""
     text = str(error)
-    return text.split("Response:", 1)[-1].strip().strip("b'\"") or text
+    said = text.split("Response:", 1)[-1].strip().strip("b'\"") or text
+    return _URL.sub("<a URL>", said)
+
+
+_URL = re.compile(r"\b[a-z][a-z0-9+.-]*://[^\s'\"<>]+", re.IGNORECASE)

@@ -88,7 +88,7 @@ def nesting(data: bytes, limit: int = MAX_DEPTH) -> None:
     elements, since ``check`` refuses markup in their values), and on a document that is not,
     never less than the depth the parser reaches before its first error.
 
-    >>> nesting(b'<a><!-- <b><b> --><b x=">"/><![CDATA[<b>]]></a>', limit=1)
+    >>> nesting(b'<a><!-- <b><b> --><b x=">"/><![CDATA[<b>]]></a>', limit=2)
     >>> try:
     ...     nesting(b"<a><b><c/></b></a>", limit=1)
     ... except EntityError as error:
@@ -104,13 +104,14 @@ def nesting(data: bytes, limit: int = MAX_DEPTH) -> None:
             continue
         if tag.startswith(b"</"):
             depth -= 1
-        elif not tag.endswith(b"/>"):
+            continue
+        if depth + 1 > limit:  # an empty element <e/> is as deep as one with content
+            raise EntityError(
+                f"RDF/XML nests elements more than {limit} deep (at byte {match.start() + 1}); "
+                "flatten it with rdf:nodeID or rdf:about"
+            )
+        if not tag.endswith(b"/>"):
             depth += 1
-            if depth > limit:
-                raise EntityError(
-                    f"RDF/XML nests elements more than {limit} deep (at byte {match.start() + 1}); "
-                    "flatten it with rdf:nodeID or rdf:about"
-                )
 
 
 def _show(data: bytes, start: int) -> str:

@@ -36,7 +36,7 @@ MAX_JSON_DEPTH = 100  # /labels needs 2; JSON-LD documents seldom go past 10
 def screen() -> None:
     """Flask's ``before_request``: refuses a ``Host`` whose port is not a port, and a path,
     query string or form body that is not UTF-8 (Problem 400), before any route reads them."""
-    _port(request.host)
+    _port(request.environ.get("HTTP_HOST", ""))  # as sent: werkzeug's own reading of it varies
     path = request.environ.get("PATH_INFO", "").encode("latin-1", "replace")  # the raw bytes (PEP 3333)
     if (error := _utf8_error(path)) is not None:
         raise _not_utf8("the path", path, error)

@@ -20,7 +20,7 @@ if ((${#missing[@]})); then
   fi
 fi
 
-python3 -m pip install --quiet --disable-pip-version-check -e '.[test]'
+python3 -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test]'
 ruff check .
 ruff format --check .
 mypy
