@@ -3,9 +3,13 @@
 pyoxigraph evaluates ``SERVICE`` and ``LOAD`` by making HTTP requests of its own, so a public
 endpoint must refuse them before evaluation. The guard reads the request with a SPARQL
 tokenizer (comments, strings and IRIs are single tokens, so a keyword inside them is never
-mistaken for one) and reports the query form, the ``SERVICE``, ``LOAD``, ``FROM`` and
-``FROM NAMED`` targets with prefixes and ``BASE`` resolved, and how deeply the text nests.
-The parser proper (pyoxigraph) still checks the syntax afterwards.
+mistaken for one), one token at a time and in constant memory, and reads keywords where the
+engine reads them: pyoxigraph matches a keyword by its letters, with no word boundary after
+it, so ``SERVICE:x`` is ``SERVICE :x``. It reports the query form, the ``SERVICE``, ``LOAD``,
+``FROM`` and ``FROM NAMED`` targets resolved as the engine resolves them (prefixes, ``BASE``,
+the endpoint's URL), and the measures ``check`` bounds: nesting, operators, triple patterns,
+collection items, tokens. The parser proper (pyoxigraph) still checks the syntax afterwards,
+and the workers that run it cannot reach the network anyway (``graph.offline``).
 """
 
 from __future__ import annotations
@@ -33,6 +37,48 @@ MAX_COLLECTION = 64  # items of one ( ... ) list that is not an expression
 # Tokens cost about a microsecond each in this process: the cap bounds the guard's time
 # (10 MiB of typical data is some 600,000 tokens); its memory is constant (one token at a time).
 MAX_TOKENS = 1_000_000
+# What check() refuses: a Shape's measure, its limit, and what the client is told.
+LIMITS = [
+    (
+        "depth",
+        MAX_DEPTH,
+        f"the request nests more than {MAX_DEPTH} levels deep ((, {{ or [ in one another); "
+        f"at most {MAX_DEPTH} are allowed",
+    ),
+    (
+        "prefix_run",
+        MAX_PREFIX_RUN,
+        f"the request chains more than {MAX_PREFIX_RUN} prefix operators "
+        f"(! - + ^) in a row; at most {MAX_PREFIX_RUN} are allowed",
+    ),
+    (
+        "operators",
+        MAX_OPERATORS,
+        f"the request has more than {MAX_OPERATORS} operators and group keywords "
+        f"(OPTIONAL, UNION, FILTER, BIND, / | && + ...); at most {MAX_OPERATORS} are allowed: split it "
+        "into smaller requests, or give long lists of values in VALUES",
+    ),
+    (
+        "patterns",
+        MAX_PATTERNS,
+        f"the request has more than {MAX_PATTERNS:,} triple patterns (counting the "
+        f". , ; between them and two for each item of a ( ... ) collection); at most {MAX_PATTERNS:,} are "
+        "allowed: give long lists of values in VALUES, or split the request",
+    ),
+    (
+        "collection",
+        MAX_COLLECTION,
+        f"the request has a collection ( ... ) of more than {MAX_COLLECTION} "
+        f"items in a pattern; at most {MAX_COLLECTION} are allowed there (INSERT DATA may hold longer ones)",
+    ),
+    (
+        "tokens",
+        MAX_TOKENS,
+        f"the request has more than {MAX_TOKENS:,} tokens; at most {MAX_TOKENS:,} are "
+        "allowed: split it into smaller requests",
+    ),
+]
+
 _OPERATORS = {"!", "-", "+", "*", "/", "|", "&", "=", "<", ">", "^", "?"}
 _GROUP_WORDS = {"OPTIONAL", "UNION", "MINUS", "FILTER", "BIND", "GRAPH", "SERVICE", "EXISTS"}
 _PREFIX = {"!", "-", "+", "^"}
@@ -160,15 +206,7 @@ class _Reader:
         self.prefix_name = ""
 
     def over(self) -> bool:
-        found = self.result
-        return (
-            found.depth > MAX_DEPTH
-            or found.prefix_run > MAX_PREFIX_RUN
-            or found.operators > MAX_OPERATORS
-            or found.patterns > MAX_PATTERNS
-            or found.collection > MAX_COLLECTION
-            or found.tokens > MAX_TOKENS
-        )
+        return any(getattr(self.result, measure) > limit for measure, limit, _ in LIMITS)
 
     def take(self, kind: str, value: str) -> None:
         found = self.result
@@ -296,38 +334,9 @@ def check(
     def permitted(iri: str) -> bool:
         return any(within(iri, prefix) for prefix in allowed)
 
-    if found.depth > MAX_DEPTH:
-        raise GuardError(
-            f"the request nests more than {MAX_DEPTH} levels deep ((, {{ or [ in one another); "
-            f"at most {MAX_DEPTH} are allowed"
-        )
-    if found.prefix_run > MAX_PREFIX_RUN:
-        raise GuardError(
-            f"the request chains more than {MAX_PREFIX_RUN} prefix operators (! - + ^) in a row; "
-            f"at most {MAX_PREFIX_RUN} are allowed"
-        )
-    if found.operators > MAX_OPERATORS:
-        raise GuardError(
-            f"the request has more than {MAX_OPERATORS} operators and group keywords (OPTIONAL, UNION, "
-            f"FILTER, BIND, / | && + ...); at most {MAX_OPERATORS} are allowed: split it into "
-            "smaller requests, or give long lists of values in VALUES"
-        )
-    if found.patterns > MAX_PATTERNS:
-        raise GuardError(
-            f"the request has more than {MAX_PATTERNS:,} triple patterns (counting the . , ; between "
-            f"them and two for each item of a ( ... ) collection); at most {MAX_PATTERNS:,} are "
-            "allowed: give long lists of values in VALUES, or split the request"
-        )
-    if found.collection > MAX_COLLECTION:
-        raise GuardError(
-            f"the request has a collection ( ... ) of more than {MAX_COLLECTION} items in a pattern; "
-            f"at most {MAX_COLLECTION} are allowed there (INSERT DATA may hold longer ones)"
-        )
-    if found.tokens > MAX_TOKENS:
-        raise GuardError(
-            f"the request has more than {MAX_TOKENS:,} tokens; at most {MAX_TOKENS:,} are allowed: "
-            "split it into smaller requests"
-        )
+    for measure, limit, refusal in LIMITS:
+        if getattr(found, measure) > limit:
+            raise GuardError(refusal)
     for service in found.services:
         if not permitted(service):
             raise GuardError(
