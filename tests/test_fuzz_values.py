@@ -25,7 +25,7 @@ from types import FrameType
 
 import pytest
 from flask.testing import FlaskClient
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from pyoxigraph import BlankNode, Literal, NamedNode, Quad, RdfFormat, serialize
 
@@ -321,3 +321,52 @@ def test_the_reproducer_breaks_no_page(site: tuple[FlaskClient, Context], ceilin
         assert f'data-iri="{ID}tehran"' in the_map  # the other places are still drawn
         if isinstance(bad, Literal) and bad.value != "1e308":  # the store writes 1e308 out in full
             assert f">{bad.value}<" in client.get("/id/fuzz-city").get_data(as_text=True)  # as its text
+
+
+# -- the SPARQL shortcut of the update check admits nothing graph.values refuses --------------
+
+near_misses = st.one_of(
+    st.decimals(min_value=-200, max_value=200, allow_nan=False, places=4).map(str),
+    st.sampled_from(["90", "-90", "90.0", "90.000001", "-90.0000000000000000000000000001", "180", "180.5"]),
+    st.dates().map(lambda d: d.isoformat()),
+    st.dates().map(lambda d: d.isoformat()[:7]),
+    st.from_regex(r"-?[0-9]{1,4}(\.[0-9]{0,32})?", fullmatch=True),
+    st.from_regex(r"[0-9]{3,5}(-[0-9]{1,2}(-[0-9]{1,2})?)?", fullmatch=True),
+    lexicals,
+)
+
+
+@st.composite
+def near_values(draw: st.DrawFn) -> tuple[str, str, str]:
+    """(property, lexical, datatype), the datatype most often one its rule allows."""
+    name = draw(st.sampled_from(sorted(values.RULES)))
+    datatype = draw(st.sampled_from(values.RULES[name].datatypes) | st.sampled_from(DATATYPES))
+    if draw(st.booleans()):  # near the shortcut's edges: coordinates, and dates of any year
+        if name in {"latitude", "longitude"}:
+            places = draw(st.integers(0, 32))
+            return name, str(draw(st.decimals(-181, 181, allow_nan=False, places=places))), XSD + "decimal"
+        if values.RULES[name].datatypes == values.TEMPORAL:
+            datatype = draw(st.sampled_from(values.TEMPORAL))
+            day = draw(st.dates()).isoformat()
+            return name, day[: {XSD + "gYear": 4, XSD + "gYearMonth": 7}.get(datatype, 10)], datatype
+    return name, draw(near_misses), datatype
+
+
+@settings(max_examples=300, deadline=None)
+@given(drawn=near_values())
+def test_what_the_update_check_admits_in_sparql_the_rule_admits(drawn: tuple[str, str, str]) -> None:
+    """``graph.admission.SURELY_FIT`` spares the update check a call to Python for most values;
+    it must never admit one that ``graph.values`` refuses (the value as the store holds it)."""
+    from pyoxigraph import DefaultGraph, Store
+
+    from graph import admission
+
+    name, lexical, datatype = drawn
+    store = Store()
+    predicate = NamedNode(KGO + name)
+    store.add(Quad(NamedNode(ID + "a"), predicate, term(("typed", lexical, datatype)), DefaultGraph()))
+    stored = next(iter(store)).object
+    admitted = bool(list(store.query(f"SELECT * WHERE {{ ?s ?p ?o FILTER({admission.SURELY_FIT}) }}")))
+    event("admitted in SPARQL" if admitted else "left to graph.values")
+    if admitted:
+        assert values.problem(predicate, stored) is None, stored
