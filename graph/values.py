@@ -107,7 +107,9 @@ _READERS: dict[str, Callable[[str, str], object | None]] = {
 _AMOUNT = Decimal(10) ** 15
 _COUNT = Decimal(10) ** 12
 _DATE_RULE = Rule(
-    "a date", TEMPORAL, '"2021-04-06"^^xsd:date, "2021-04"^^xsd:gYearMonth or "2021"^^xsd:gYear'
+    "a date of a year from 0001 to 9999",
+    TEMPORAL,
+    '"2021-04-06"^^xsd:date, "2021-04"^^xsd:gYearMonth or "2021"^^xsd:gYear',
 )
 _AMOUNT_RULE = Rule("an amount", NUMBERS, '"579000000"^^xsd:decimal', -_AMOUNT, _AMOUNT)
 RULES: dict[str, Rule] = {
