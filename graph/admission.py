@@ -10,7 +10,10 @@ carry, so that no single triple can break a dump or an entity page later:
 - an IRI is absolute (it has a scheme: a relative IRI left unresolved means something
   different in every document it is written into) and holds none of the characters RFC 3987
   excludes (space, ``<>"{}|^`\\`` and the controls);
-- a language tag is well-formed (BCP 47 syntax, as RDF 1.1 requires).
+- a language tag is well-formed (BCP 47 syntax, as RDF 1.1 requires);
+- a value the pages and pictures compute from (a coordinate, a date, an amount, a duration,
+  a count) is a literal of the datatype, lexical form and range its property's rule gives
+  (``graph.values``): a latitude of 1e308, NaN or "abc" would break the map.
 
 pyoxigraph's own terms already hold valid IRIs and language tags (its constructors and
 parsers check them), so for them the check comes down to the characters of literals; text
@@ -19,7 +22,7 @@ from elsewhere (a YAML source, rdflib) is checked in full before it becomes a te
 All write paths use this module: the Graph Store Protocol and ``eurasia-kg load``
 (``check_quads``), the build (``text_problem`` on every source scalar, ``check_quads`` on
 the compiled graph) and SPARQL Update (``guarded_update``: the update itself checks, in its
-own transaction, that it left no such literal behind).
+own transaction, that it left no such literal or value behind).
 """
 
 from __future__ import annotations
@@ -28,6 +31,8 @@ import re
 from collections.abc import Callable, Iterable
 
 from pyoxigraph import BlankNode, DefaultGraph, Literal, NamedNode, Quad, Triple
+
+from graph import values
 
 # XML 1.0 Char excludes these; the surrogates cannot even be encoded.
 _NOT_XML = "\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff"
@@ -114,7 +119,21 @@ def quad_problem(quad: Quad | Triple) -> str | None:
     parts: list[object] = [quad.subject, quad.predicate, quad.object]
     if isinstance(quad, Quad):
         parts.append(quad.graph_name)
-    return next(filter(None, (term_problem(t) for t in parts)), None)
+    found = next(filter(None, (term_problem(t) for t in parts)), None)
+    return found or value_problem(quad.predicate, quad.object)
+
+
+def value_problem(predicate: object, obj: object) -> str | None:
+    """What makes ``obj`` unfit as a value of ``predicate`` (``graph.values``), or None.
+
+    >>> value_problem(NamedNode("https://w3id.org/eurasia-kg/ontology#longitude"),
+    ...               Literal("200", datatype=NamedNode("http://www.w3.org/2001/XMLSchema#decimal")))
+    '<https://w3id.org/eurasia-kg/ontology#longitude>: its value "200"^^xsd:decimal is not a longitude \
+in degrees: a number from -180 to 180 (xsd:decimal or xsd:integer or xsd:double or xsd:float, e.g. \
+"51.4215"^^xsd:decimal)'
+    """
+    problem = values.problem(predicate, obj)
+    return f"{predicate}: {problem}" if problem else None
 
 
 def check_quads(quads: Iterable[Quad | Triple], where: Callable[[int], str] = "statement {}".format) -> int:
@@ -155,16 +174,41 @@ def _shown(text: str, most: int = 80) -> str:
 
 MARKER = "urn:eurasia-kg:admission:passed"
 RECORD = "urn:eurasia-kg:admission:record"
+UNFIT = "urn:eurasia-kg:admission:unfit-value"
 # The characters of NOT_XML that a store can hold (not the surrogates), as SPARQL escapes.
 _XML_ESCAPED = "\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\uFFFE\\uFFFF"
+# A literal XML cannot carry, or a value that breaks its property's rule: the predicate's name
+# is matched in SPARQL, and only values not SURELY_FIT go to Python (UNFIT, graph.values: the
+# same rule as for the other write paths, not a second one). IF, not &&: pyoxigraph evaluates
+# both sides of this && (it called UNFIT for every quad of the store), but only one branch of IF.
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+_DATES = "ontology#(" + "|".join(n for n, r in values.RULES.items() if r.datatypes == values.TEMPORAL) + ")$"
+# Values the rule surely admits, told in SPARQL so that most values need no call to Python (a
+# call costs tens of microseconds): coordinates as plain decimals in range, dates of years
+# 1000-9999 with days up to the 28th. Only a shortcut: tests/test_fuzz_values.py checks that
+# whatever it admits, graph.values admits too.
+SURELY_FIT = f"""COALESCE(
+    (STRENDS(STR(?p), "ontology#latitude") && DATATYPE(?o) = <{_XSD}decimal>
+     && REGEX(STR(?o), "^-?[0-9]{{1,2}}([.][0-9]{{1,30}})?$") && ABS(?o) <= 90)
+    || (STRENDS(STR(?p), "ontology#longitude") && DATATYPE(?o) = <{_XSD}decimal>
+        && REGEX(STR(?o), "^-?[0-9]{{1,3}}([.][0-9]{{1,30}})?$") && ABS(?o) <= 180)
+    || (REGEX(STR(?p), "{_DATES}") && (
+        (DATATYPE(?o) = <{_XSD}gYear> && REGEX(STR(?o), "^[1-9][0-9]{{3}}$"))
+        || (DATATYPE(?o) = <{_XSD}gYearMonth> && REGEX(STR(?o), "^[1-9][0-9]{{3}}-(0[1-9]|1[0-2])$"))
+        || (DATATYPE(?o) = <{_XSD}date>
+            && REGEX(STR(?o), "^[1-9][0-9]{{3}}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])$")))),
+    false)"""
 _OFFENDING = f"""{{ ?s ?p ?o }} UNION {{ GRAPH ?g {{ ?s ?p ?o }} }}
-  FILTER(isLiteral(?o) && REGEX(STR(?o), "[{_XML_ESCAPED}]"))"""
+  FILTER((isLiteral(?o) && REGEX(STR(?o), "[{_XML_ESCAPED}]"))
+         || IF(REGEX(STR(?p), "{values.PREDICATE_PATTERN}"),
+               IF({SURELY_FIT}, false, <{UNFIT}>(?p, ?o)), false))"""
 # Appended to an update that inserts, so that it runs in the update's own transaction and sees
-# its result. When no literal in the store holds a character XML cannot carry, the marker graph
-# is created and dropped again; otherwise it is never created, the non-SILENT DROP fails, and
-# pyoxigraph rolls the whole update back. It reads every literal of the store (in Rust, about
-# 1 s per million quads). IRIs and language tags need no check here: pyoxigraph refuses
-# invalid ones, computed (IRI(), STRLANG(), STRDT()) or not.
+# its result. When no literal in the store holds a character XML cannot carry and no value
+# breaks its rule, the marker graph is created and dropped again; otherwise it is never
+# created, the non-SILENT DROP fails, and pyoxigraph rolls the whole update back. It reads
+# every quad of the store (in Rust, about 1 s per million quads for the literals, and half as
+# much again for the predicates' names). IRIs and language tags need no check here:
+# pyoxigraph refuses invalid ones, computed (IRI(), STRLANG(), STRDT()) or not.
 _CHECK = f"""
 INSERT {{ GRAPH <{MARKER}> {{ <{MARKER}> <{MARKER}> <{MARKER}> }} }}
 WHERE {{ FILTER NOT EXISTS {{ {_OFFENDING} }} }} ;
@@ -194,25 +238,40 @@ def guarded_update(update: str, tokens: list[tuple[str | None, str]], diagnose: 
     return update + "\n" + ("" if last == ";" else ";") + (_DIAGNOSE if diagnose else _CHECK)
 
 
+def unfit(predicate: object, obj: object) -> Literal:
+    """The custom function named UNFIT: whether ``obj`` breaks the rule for ``predicate``'s
+    values (``graph.values``)."""
+    return Literal(values.problem(predicate, obj) is not None)
+
+
+FUNCTIONS = {NamedNode(UNFIT): unfit}  # the custom functions the check calls
+
+
 class Recorder:
     """The custom function named RECORD: keeps the triples the check found."""
 
     def __init__(self) -> None:
-        self.found: list[Triple] = []
+        self.found: list[tuple[Triple, str]] = []
 
     def __call__(self, subject: object, predicate: object, obj: object) -> Literal:
         # The engine may call it for any quad (it need not cut the FILTER's && short).
-        if term_problem(obj) is not None and len(self.found) < 1:
-            self.found.append(Triple(subject, predicate, obj))  # type: ignore[arg-type]
+        problem = term_problem(obj)
+        if problem is not None:
+            problem = f"with {problem}"
+        elif (problem := values.problem(predicate, obj)) is not None:
+            problem = f"where {problem}"
+        if problem is not None and len(self.found) < 1:
+            self.found.append((Triple(subject, predicate, obj), problem))  # type: ignore[arg-type]
         return Literal(True)
 
     def refusal(self) -> Inadmissible:
         if not self.found:
             return Inadmissible(
-                "the update would add a literal that XML 1.0 cannot carry; nothing was changed"
+                "the update would add a literal that XML 1.0 cannot carry, or a value that breaks "
+                "its property's rule (graph.values); nothing was changed"
             )
-        triple = self.found[0]
+        triple, problem = self.found[0]
         return Inadmissible(
             f"the update would add {_shown(str(triple.subject))} {_shown(str(triple.predicate))} "
-            f"with {term_problem(triple.object)}; nothing was changed"
+            f"{problem}; nothing was changed"
         )

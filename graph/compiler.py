@@ -23,6 +23,7 @@ from typing import Any
 
 from pyoxigraph import Literal, NamedNode, Quad
 
+from graph import values
 from graph.literals import LiteralError, typed
 from graph.namespaces import (
     OWL_SAME_AS,
@@ -324,6 +325,9 @@ class _SourceEmitter:
                 literal = typed(value, self.index.ranges.get(key), self.ds.vocabulary + "TemporalValue")
             except LiteralError as error:
                 self.error(line, f"'{key}': {error}")
+                return None
+            if problem := values.problem(self.kgo(key), literal):  # e.g. a latitude of 95
+                self.error(line, f"'{key}': {problem}")
                 return None
             return self.kgo(key), literal
         known = self.index.properties | RESERVED

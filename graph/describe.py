@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from functools import cache
 from itertools import groupby
 from pathlib import Path
@@ -16,7 +17,7 @@ from typing import Any
 from pyoxigraph import BlankNode, NamedNode, QuerySolutions
 
 import queries
-from graph import sparql_text
+from graph import sparql_text, values
 from graph.namespaces import RDFS, SKOS, WD, XSD, Dataset
 from graph.store import Store
 
@@ -100,7 +101,7 @@ class EventRef:
 @dataclass
 class Mention:
     sentence: str
-    position: int
+    position: int | None  # None when the sentence's position breaks its rule (graph.values)
     text: str
     report: str
 
@@ -151,10 +152,10 @@ def describe(store: Store, dataset: Dataset, iri: str) -> View:
         events=_events(store, dataset, entity),
         mentions=sorted(
             (
-                Mention(r["sentence"].value, int(r["position"].value), r["text"].value, r["report"].value)
+                Mention(r["sentence"].value, _position(r["position"]), r["text"].value, r["report"].value)
                 for r in select(store, "mentions", dataset, entity=entity)
             ),
-            key=lambda m: (m.report, m.position),  # ORDER BY ?report ?position
+            key=lambda m: (m.report, m.position or 0),  # ORDER BY ?report ?position
         ),
         same_as=same_as,
     )
@@ -178,8 +179,8 @@ def _about(store: Store, dataset: Dataset, entity: NamedNode) -> tuple[dict[str,
             label = row["typeLabel"].value if row["typeLabel"] is not None else _fallback_label(iri)
             if iri not in types or not inferred:
                 types[iri] = TypeOf(iri, label, inferred)
-    for values in names.values():
-        values.sort()
+    for found in names.values():
+        found.sort()
     return names, sorted(types.values(), key=lambda t: (t.inferred, t.label))
 
 
@@ -271,10 +272,16 @@ def _sentence_order(row: dict[str, Any]) -> tuple[bool, int, bool, str]:
     position, citation = row["position"], row["citation"]
     return (
         position is not None,
-        int(position.value) if position is not None else 0,
+        _position(position) or 0,
         citation is not None,
         citation.value if citation is not None else "",
     )
+
+
+def _position(term: Any) -> int | None:
+    """A sentence's position, or None when it is unbound or breaks its rule (not a count)."""
+    found = values.RULES["position"].value(term)
+    return int(found) if isinstance(found, Decimal) else None
 
 
 def _add_provenance(statement: Statement, row: dict[str, Any], dataset: Dataset) -> None:
@@ -286,7 +293,7 @@ def _add_provenance(statement: Statement, row: dict[str, Any], dataset: Dataset)
             found.source = row["source"].value
         if row["modality"] is not None:
             found.modality = row["modality"].value
-            found.position = int(row["position"].value)
+            found.position = _position(row["position"])
             found.sentence = row["sentence"].value
         statement.provenance.append(found)
     if row["citation"] is not None and all(c.printed != row["citation"].value for c in found.citations):

@@ -20,7 +20,7 @@ from typing import IO, Protocol, runtime_checkable
 
 from pyoxigraph import NamedNode, RdfFormat, parse
 
-from graph import admission, xml_entities
+from graph import admission, values, xml_entities
 from graph.line_parts import LineParts
 from graph.screen import Screening, Suspect
 from graph.streams import ReadThrough
@@ -127,9 +127,11 @@ def _parse(file: RdfFile, base_iri: str | None, progress: Progress | None, scree
                 source = stream.read()
                 xml_entities.check(source)
             quads = parse(source, format=file.format, base_iri=base_iri)
-            if screen:
-                for _ in quads:
+            if screen:  # the bytes are screened for characters; the values still need their rules
+                for quad in quads:
                     count += 1
+                    if values.rule(quad.predicate) and (problem := admission.quad_problem(quad)):
+                        raise admission.Inadmissible(f"statement {count} (subject {quad.subject}): {problem}")
                 return None if screening.suspect else count
             for _ in admission.checked(quads, "statement {}".format):
                 count += 1

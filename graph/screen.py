@@ -5,6 +5,10 @@ The N-Triples and N-Quads parser already refuses relative and invalid IRIs and i
 language tags, so only characters remain to check, and checking them term by term costs four
 times the parse. Almost all data is printable ASCII without a backslash, which one C-speed
 ``bytes.translate`` confirms; only the other reads go through the regular expression.
+
+Values the pages compute from (``graph.values``: coordinates, dates, counts...) are checked
+too: a line whose bytes name such a property is parsed alone and its value checked against
+its rule; a value that breaks it makes the bytes suspect.
 """
 
 from __future__ import annotations
@@ -12,6 +16,9 @@ from __future__ import annotations
 import re
 from typing import IO
 
+from pyoxigraph import RdfFormat, parse
+
+from graph import values
 from graph.streams import ReadThrough
 
 # Bytes that may spell a character admission refuses: the C0 controls other than tab, LF and
@@ -35,6 +42,33 @@ def suspect(data: bytes) -> bool:
     return SUSPECT.search(data) is not None
 
 
+VALUE_LINE = re.compile(values.PREDICATE_PATTERN.replace("$", ">").encode())
+LONGEST_LINE = 1 << 20  # a longer line is suspect: the full check reads it
+
+
+def value_suspect(lines: bytes) -> bool:
+    """Whether a line of ``lines`` (whole lines) names a value property and its value breaks
+    the property's rule; a line that does not parse alone is suspect too (the full check says
+    what is wrong).
+
+    >>> latitude = b"<https://w3id.org/eurasia-kg/ontology#latitude>"
+    >>> value_suspect(b'<http://x/a> ' + latitude + b' "1e308"^^<http://www.w3.org/2001/XMLSchema#double> .')
+    True
+    >>> value_suspect(b'<http://x/a> <http://x/latitude> "1e308" .')
+    False
+    """
+    for found in VALUE_LINE.finditer(lines):
+        start, end = lines.rfind(b"\n", 0, found.start()) + 1, lines.find(b"\n", found.end())
+        line = lines[start : end if end >= 0 else len(lines)]
+        try:
+            quads = list(parse(line, format=RdfFormat.N_QUADS))
+        except SyntaxError:
+            return True
+        if any(values.problem(q.predicate, q.object) for q in quads):
+            return True
+    return False
+
+
 class Suspect(Exception):
     """Raised by a stopping ``Screening`` at the first suspect bytes, from inside the reader
     of a load, so that the load ends before it writes anything."""
@@ -51,6 +85,7 @@ class Screening(ReadThrough):
         self.suspect = False
         self.lines = 0
         self._tail = b""
+        self._line = b""  # the last line read so far, when it names a value property
 
     def seen(self, data: bytes) -> None:
         self.lines += data.count(b"\n")
@@ -61,3 +96,17 @@ class Screening(ReadThrough):
             if self.stop:
                 raise Suspect
         self._tail = data[-2:] if len(data) >= 2 else (self._tail + data)[-2:]
+        if not self.suspect and self._values_suspect(data):
+            self.suspect = True
+            if self.stop:
+                raise Suspect
+
+    def _values_suspect(self, data: bytes) -> bool:
+        """Whether a whole line read so far names a value property with a value that breaks
+        its rule; the last, unfinished line is kept for the next read."""
+        text = self._line + data if self._line else data
+        end = text.rfind(b"\n") + 1
+        self._line = text[end:]
+        if len(self._line) > LONGEST_LINE:
+            return True
+        return end > 0 and VALUE_LINE.search(text, 0, end) is not None and value_suspect(text[:end])

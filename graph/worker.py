@@ -314,8 +314,9 @@ def _graph(iri: str) -> NamedNode | DefaultGraph:
 
 def _update(store: Store, job: UpdateJob) -> None:
     """Run an update; one that inserts carries the admission check in its own transaction, so
-    that a literal no export could carry is never committed (``graph.admission``). Raises
-    SyntaxError with the positions of the update as sent, and Inadmissible."""
+    that a literal no export could carry, or a value no page could read, is never committed
+    (``graph.admission``). Raises SyntaxError with the positions of the update as sent, and
+    Inadmissible."""
     found = [(m.lastgroup, m.group()) for m in sparql_text.tokens(job.sparql)]
     if admission.inserts(found):
         guarded = admission.guarded_update(job.sparql, found)
@@ -324,7 +325,11 @@ def _update(store: Store, job: UpdateJob) -> None:
     else:
         guarded = job.sparql if job.key is None else _then(job.sparql, found, job.key.record())
     try:
-        store.update(guarded, base_iri=job.base_iri)
+        store.update(
+            guarded,
+            base_iri=job.base_iri,
+            custom_functions=admission.FUNCTIONS,  # type: ignore[arg-type]
+        )
     except SyntaxError:
         # Report the update's own error, at its own positions: parse it alone, on an empty store.
         try:
@@ -342,7 +347,7 @@ def _update(store: Store, job: UpdateJob) -> None:
             store.update(
                 admission.guarded_update(job.sparql, found, diagnose=True),
                 base_iri=job.base_iri,
-                custom_functions={NamedNode(admission.RECORD): recorder},
+                custom_functions={**admission.FUNCTIONS, NamedNode(admission.RECORD): recorder},
             )
         raise recorder.refusal() from None
 

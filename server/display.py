@@ -4,11 +4,13 @@ in words, and links that stay inside the browser."""
 from __future__ import annotations
 
 import datetime
+import math
 import re
 from urllib.parse import quote
 
 from pyoxigraph import Literal, NamedNode
 
+from graph import values
 from graph.namespaces import XSD, Dataset
 
 _DURATION = re.compile(r"P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?$")
@@ -45,9 +47,16 @@ def when(lexical: str) -> str:
     >>> when("2021-02"), when("1998"), when("2021-04-06")
     ('February 2021', '1998', '6 April 2021')
     """
-    if "/" in lexical:
-        start, end = lexical.split("/", 1)
-        return f"{when(start)} – {when(end)}" if end else when(start)
+    start, slash, end = lexical.partition("/")
+    if slash:
+        return f"{_day(start)} – {_day(end)}" if end else _day(start)
+    return _day(lexical)
+
+
+def _day(lexical: str) -> str:
+    """One date as precise as it was given; any other text as written."""
+    if len(lexical) > values.MOST_CHARACTERS:
+        return lexical
     parts = lexical.split("-")
     try:
         if len(parts) == 3:
@@ -62,7 +71,7 @@ def when(lexical: str) -> str:
 
 def duration(lexical: str) -> str:
     """ "P6M" -> "6 months"; other forms as written."""
-    match = _DURATION.match(lexical)
+    match = _DURATION.match(lexical) if len(lexical) <= values.MOST_CHARACTERS else None
     if not match or not any(match.groups()):
         return lexical
     words = [
@@ -72,10 +81,17 @@ def duration(lexical: str) -> str:
 
 
 def number(lexical: str, unit: str | None = None) -> str:
-    """ "579000000" with unit "US dollar" -> "579,000,000 US dollars"."""
+    """ "579000000" with unit "US dollar" -> "579,000,000 US dollars"; a text that is no
+    finite number (or longer than any number the pages read) as written.
+
+    >>> number("579000000", "US dollar"), number("1e999"), number("NaN")
+    ('579,000,000 US dollars', '1e999', 'NaN')
+    """
     try:
-        value = float(lexical)
+        value = float(lexical) if len(lexical) <= values.MOST_CHARACTERS else math.nan
     except ValueError:
+        return lexical
+    if not math.isfinite(value):
         return lexical
     text = f"{int(value):,}" if value.is_integer() else f"{value:,}"
     if not unit:

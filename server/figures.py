@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from decimal import Decimal
 from itertools import groupby
 from typing import Any
 
 from flask import Response
 from pyoxigraph import NamedNode, serialize
 
+from graph import values
 from graph.describe import View, select
 from graph.namespaces import OWL, RDF, RDFS, Dataset
 from graph.store import Store
@@ -57,10 +59,15 @@ def _overview(kg: Context) -> dict[str, Any]:
 
 
 def map_svg(kg: Context, highlight: str | None = None) -> str:
+    """The map of the places and corridors with coordinates; a place whose latitude or
+    longitude breaks its rule (``graph.values``) is left out (its page shows the text)."""
     dataset = Dataset(kg.settings.base)
     places, off_map = [], []
     for row in kept(kg, "places"):
-        if float(row["lon"].value) < MAP_WEST:  # Vienna: far from the region the map is about
+        where = _coordinates(row)
+        if where is None:
+            continue
+        if where[1] < MAP_WEST:  # Vienna: far from the region the map is about
             off_map.append(row["label"].value)
             continue
         capital = row["capital"] is not None and row["capital"].value == "true"
@@ -70,8 +77,7 @@ def map_svg(kg: Context, highlight: str | None = None) -> str:
                 row["place"].value,
                 row["label"].value,
                 kind,
-                float(row["lat"].value),
-                float(row["lon"].value),
+                *where,
                 display.href(row["place"].value, dataset),
             )
         )
@@ -83,7 +89,7 @@ def map_svg(kg: Context, highlight: str | None = None) -> str:
         rows, lambda r: (r["corridor"].value, r["label"].value, r["modality"].value)
     ):
         members = list(group)
-        points = tuple(dict.fromkeys((float(r["lat"].value), float(r["lon"].value)) for r in members))
+        points = tuple(dict.fromkeys(p for p in map(_coordinates, members) if p is not None))
         mode = members[0]["mode"].value if members[0]["mode"] is not None else None
         if len(points) > 1:
             corridors.append(
@@ -91,8 +97,22 @@ def map_svg(kg: Context, highlight: str | None = None) -> str:
             )
     note = "Coordinates from GeoNames and Wikipedia, not from the reports"
     if off_map:
-        note += f"; off the map: {', '.join(off_map)}"
+        shown = ", ".join(pictures.truncate(name, 40) for name in off_map[:OFF_MAP_NAMED])
+        more = f" and {len(off_map) - OFF_MAP_NAMED} more" if len(off_map) > OFF_MAP_NAMED else ""
+        note += f"; off the map: {shown}{more}"
     return pictures.map_svg(places, corridors, "Corridors, ports, crossings and capitals", note, highlight)
+
+
+OFF_MAP_NAMED = 5
+
+
+def _coordinates(row: dict[str, Any]) -> tuple[float, float] | None:
+    """The (lat, lon) of a row of places.rq or corridors.rq, or None when either breaks its rule."""
+    lat = values.RULES["latitude"].value(row["lat"])
+    lon = values.RULES["longitude"].value(row["lon"])
+    if not isinstance(lat, Decimal) or not isinstance(lon, Decimal):
+        return None
+    return float(lat), float(lon)
 
 
 def timeline_svg(kg: Context, only: set[str] | None = None, highlight: str | None = None) -> str:
@@ -100,16 +120,25 @@ def timeline_svg(kg: Context, only: set[str] | None = None, highlight: str | Non
     ``only`` (asked for them alone: the whole timeline takes half a minute at 1M triples)."""
     dataset = Dataset(kg.settings.base)
     events = []
+    dates = values.RULES["date"]
     for row in _timeline_rows(kg, only):
         iri = row["event"].value
-        start = (row["date"] or row["start"]).value
-        end = row["end"].value if row["date"] is None and row["end"] is not None else None
+        start = dates.value(row["date"] if row["date"] is not None else row["start"])
+        end = dates.value(row["end"]) if row["date"] is None and row["end"] is not None else None
+        if not isinstance(start, str) or (row["date"] is None and row["end"] is not None and end is None):
+            continue  # a date that breaks its rule: the event's page shows the text
         modality = (
             "forecast" if row["modality"] is not None and row["modality"].value == "forecast" else "reported"
         )
         events.append(
             pictures.TimelineEvent(
-                iri, row["label"].value, start, end, row["kind"].value, modality, display.href(iri, dataset)
+                iri,
+                row["label"].value,
+                start,
+                end if isinstance(end, str) else None,
+                row["kind"].value,
+                modality,
+                display.href(iri, dataset),
             )
         )
     if not events:

@@ -11,6 +11,7 @@ scheme is not http(s) or mailto is replaced by ``#``. The pictures scale with th
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import math
 import re
@@ -18,6 +19,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from itertools import pairwise
+from typing import TypeVar
 from xml.sax.saxutils import escape
 
 SVG_NS = "http://www.w3.org/2000/svg"
@@ -51,7 +53,7 @@ def _classes(*tokens: str) -> str:
     return " ".join(t for t in tokens if t)
 
 
-def _truncate(text: str, limit: int) -> str:
+def truncate(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
@@ -100,6 +102,12 @@ MAP_PAD = 36.0  # room for the graticule's degree labels
 MAP_MAX_HEIGHT = 640.0  # of the mapped area; a tall box is widened instead of growing taller
 MAP_MARGIN = 1.0  # degrees around the points
 LEGEND_HEIGHT = 64.0
+# Budgets: however many places the data has and whatever their coordinates, a map draws at most
+# so many items, grid lines and label characters (the function takes a bounded time and size).
+MAX_PLACES = 1000
+MAX_CORRIDORS = 200
+MAX_GRID_LINES = 40  # each way; the graticule's 5° step widens to keep within it
+MAP_LABEL_LIMIT = 40
 _MODE_COLOURS = {"rail": "#8b1a1a", "road": "#c76b00", "sea": "#1f5f99", "multimodal": "#6a3d9a"}
 _KIND_RANK = {"capital": 0, "state": 1, "port": 2, "crossing": 3, "city": 4}
 
@@ -158,22 +166,49 @@ def _frame(points: Sequence[tuple[float, float]]) -> _Frame:
     return _Frame(west - widen / 2, east + widen / 2, south, north, px * kx, px)
 
 
+_Drawn = TypeVar("_Drawn", "MapPlace", "MapCorridor")
+
+
+def _within(items: list[_Drawn], most: int, highlight: str | None) -> tuple[list[_Drawn], int]:
+    """The first ``most`` items in their order (and the highlighted one, wherever it is), and
+    how many are left out."""
+    kept = items[:most] + [i for i in items[most:] if i.iri == highlight]
+    return kept, len(items) - len(kept)
+
+
+def _on_earth(lat: float, lon: float) -> bool:
+    return -90 <= lat <= 90 and -180 <= lon <= 180  # False for NaN
+
+
 def _degrees(value: int, positive: str, negative: str) -> str:
     return f"{abs(value)}°{positive if value >= 0 else negative}"
 
 
+def _step(low: float, high: float, most: int) -> int:
+    """The grid step in degrees: 5, or the next multiple of 5 that draws at most ``most`` lines
+    between ``low`` and ``high``.
+
+    >>> _step(24, 56, 40), _step(-180, 180, 40)
+    (5, 10)
+    """
+    return 5 * max(1, math.ceil((high - low) / (5 * most)))
+
+
 def _graticule(frame: _Frame) -> list[str]:
-    """Parallels and meridians every 5°, labelled in the left and bottom margins."""
+    """Parallels and meridians every 5° (wider when the frame is large: MAX_GRID_LINES),
+    labelled in the left and bottom margins."""
     lines = ['<g class="graticule" stroke="#ccd" stroke-width="0.6">']
     labels = ['<g class="graticule-labels" fill="#667" font-size="10">']
     bottom, right = frame.height - MAP_PAD, MAP_WIDTH - MAP_PAD
-    for lat in range(math.ceil(frame.south / 5) * 5, math.floor(frame.north / 5) * 5 + 1, 5):
+    step = _step(frame.south, frame.north, MAX_GRID_LINES)
+    for lat in range(math.ceil(frame.south / step) * step, math.floor(frame.north / step) * step + 1, step):
         y = _n(frame.xy(lat, frame.west)[1])
         lines.append(f'<line x1="{_n(MAP_PAD)}" y1="{y}" x2="{_n(right)}" y2="{y}"/>')
         labels.append(
             f'<text x="{_n(MAP_PAD - 4)}" y="{y}" dy="3" text-anchor="end">{_degrees(lat, "N", "S")}</text>'
         )
-    for lon in range(math.ceil(frame.west / 5) * 5, math.floor(frame.east / 5) * 5 + 1, 5):
+    step = _step(frame.west, frame.east, MAX_GRID_LINES)
+    for lon in range(math.ceil(frame.west / step) * step, math.floor(frame.east / step) * step + 1, step):
         x = _n(frame.xy(frame.south, lon)[0])
         lines.append(f'<line x1="{x}" y1="{_n(MAP_PAD)}" x2="{x}" y2="{_n(bottom)}"/>')
         labels.append(
@@ -198,7 +233,7 @@ def _corridor(corridor: MapCorridor, frame: _Frame, highlighted: bool) -> str:
     mode, lit = corridor.mode or "unknown", "highlight" if highlighted else ""
     line = f'<polyline points="{points}" {_stroke(corridor.mode, corridor.modality, 5 if lit else 3)}/>'
     mx, my = xy[len(xy) // 2]
-    label = _text(mx, my - 7, corridor.label, "middle", 11, ' font-style="italic"')
+    label = _text(mx, my - 7, truncate(corridor.label, MAP_LABEL_LIMIT), "middle", 11, ' font-style="italic"')
     classes = _classes("corridor", _token(mode), _token(corridor.modality), lit)
     tooltip = f"{corridor.label} ({mode} corridor, {corridor.modality})"
     return _item(classes, corridor.iri, corridor.href, tooltip, line + label)
@@ -286,10 +321,11 @@ def _places(places: Sequence[MapPlace], frame: _Frame, highlight: str | None) ->
         x, y = frame.xy(place.lat, place.lon)
         s = size[place.iri]
         bold = lit or place.kind == "capital"
-        width = _text_px(place.label, 13 if lit else 12, bold)
+        name = truncate(place.label, MAP_LABEL_LIMIT)
+        width = _text_px(name, 13 if lit else 12, bold)
         tx, ty, anchor = _label_spot(x, y, s, width, taken, limits)
         weight = ' font-weight="bold"' if bold else ""
-        label = _text(tx, ty, place.label, anchor, 13 if lit else 12, weight)
+        label = _text(tx, ty, name, anchor, 13 if lit else 12, weight)
         classes = _classes("place", _token(place.kind), "highlight" if lit else "")
         tooltip = f"{place.label} ({place.kind}, {place.lat:.2f}°, {place.lon:.2f}°)"
         items.append(_item(classes, place.iri, place.href, tooltip, _symbol(place.kind, x, y, s) + label))
@@ -324,8 +360,18 @@ def map_svg(
     highlight: str | None = None,
 ) -> str:
     """A map of places and corridors on a 5° graticule, with a legend and the source of the
-    coordinates; ``highlight`` is the IRI of a place or corridor to emphasise."""
-    drawn = [c for c in corridors if c.points]
+    coordinates; ``highlight`` is the IRI of a place or corridor to emphasise. A place or a
+    corridor's point off the Earth (a latitude beyond ±90°, a longitude beyond ±180°, NaN) is
+    left out; beyond MAX_PLACES places and MAX_CORRIDORS corridors (the highlighted one
+    first), the description counts the rest."""
+    places, left_out = _within([p for p in places if _on_earth(p.lat, p.lon)], MAX_PLACES, highlight)
+    on_earth = [
+        MapCorridor(c.iri, c.label, points, c.mode, c.modality, c.href)
+        for c in corridors
+        if len(points := tuple(p for p in c.points if _on_earth(*p))) > 0
+    ]
+    drawn, more_corridors = _within(on_earth, MAX_CORRIDORS, highlight)
+    left_out += more_corridors
     frame = _frame([(p.lat, p.lon) for p in places] + [point for c in drawn for point in c.points])
     body = [f'<rect class="background" width="{_n(MAP_WIDTH)}" height="{_n(frame.height)}" fill="#f7f9fb"/>']
     body += _graticule(frame)
@@ -333,7 +379,8 @@ def map_svg(
     body += _places(places, frame, highlight)
     body += _map_legend(frame.height, source_note)
     names = "; ".join([f"{p.label} ({p.kind})" for p in places] + [f"{c.label} corridor" for c in drawn])
-    desc = f"Map of {len(places)} places and {len(drawn)} corridors: {names}. {source_note}"
+    more = f", and {left_out} more not drawn" if left_out > 0 else ""
+    desc = f"Map of {len(places)} places and {len(drawn)} corridors: {names}{more}. {source_note}"
     return _svg(_uid("map", title), title, desc, MAP_WIDTH, frame.height + LEGEND_HEIGHT, body)
 
 
@@ -346,6 +393,10 @@ TIMELINE_ROW = 24.0
 DENSE_FROM = date(2019, 1, 1)  # most events are from here on: give this part most of the width
 SPARSE_SHARE = 0.25  # of the width, for the years before DENSE_FROM
 MIN_BAR = 2.0  # pixels, so a month in the compressed years stays visible
+# Budgets: however many events and whatever their dates (0001 to 9999), a timeline draws at
+# most MAX_EVENTS rows and MAX_YEAR_LINES year lines (the step between them widens).
+MAX_EVENTS = 400
+MAX_YEAR_LINES = 60
 _DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?(?:T[0-9:.]+)?(?:Z|[+-]\d{2}:\d{2})?")
 _QUARTERS = {4: "Apr", 7: "Jul", 10: "Oct"}
 
@@ -368,12 +419,15 @@ def _period(lexical: str) -> tuple[date, date, str]:
     if match is None:
         raise ValueError(f"not an xsd:gYear, xsd:gYearMonth or xsd:date: {lexical!r}")
     year, month, day = match[1], match[2], match[3]
-    if month is None:
-        return date(int(year), 1, 1), date(int(year) + 1, 1, 1), "year"
-    first = date(int(year), int(month), int(day or 1))
-    if day is None:
-        return first, (first + timedelta(days=31)).replace(day=1), "month"
-    return first, first + timedelta(days=1), "day"
+    try:
+        if month is None:
+            return date(int(year), 1, 1), date(int(year) + 1, 1, 1), "year"
+        first = date(int(year), int(month), int(day or 1))
+        if day is None:
+            return first, (first + timedelta(days=31)).replace(day=1), "month"
+        return first, first + timedelta(days=1), "day"
+    except OverflowError:  # the last day of 9999 has no day after it
+        raise ValueError(f"beyond the last date this timeline can draw: {lexical!r}") from None
 
 
 def _extent(event: TimelineEvent) -> tuple[date, date, str]:
@@ -410,6 +464,19 @@ def _axis(first: date, after: date, left: float, right: float) -> _Axis:
     return _Axis(((first, left), (after, right)))
 
 
+def _year_step(years: int) -> int:
+    """Years between year lines: 1, or the first of 2, 5, 10, 20, 50... that draws at most
+    MAX_YEAR_LINES lines over ``years`` years.
+
+    >>> _year_step(23), _year_step(200), _year_step(9998)
+    (1, 5, 200)
+    """
+    step = 1
+    while years / step > MAX_YEAR_LINES:
+        step = step * 5 // 2 if str(step).startswith("2") else step * 2
+    return step
+
+
 def _ticks(axis: _Axis, first: date, after: date, bottom: float) -> list[str]:
     """A line at each new year, labelled every year where a year is wide and every fifth year
     where it is not; quarter lines and names where a quarter is wide enough."""
@@ -419,16 +486,17 @@ def _ticks(axis: _Axis, first: date, after: date, bottom: float) -> list[str]:
         size = f'width="{_n(split - TIMELINE_SIDE)}" height="{_n(bottom - 20)}"'
         out.append(f'<rect class="compressed" x="{_n(TIMELINE_SIDE)}" y="20" {size} fill="#f1f1f1"/>')
     labelled = -math.inf
-    for year in range(first.year, after.year + 1):
-        for month in (1, 4, 7, 10):
+    step = _year_step(after.year - first.year)
+    for year in range(first.year + (-first.year) % step, after.year + 1, step):
+        for month in (1, 4, 7, 10) if step == 1 else (1,):
             day = date(year, month, 1)
             if not first <= day < after:
                 continue
             x = axis.x(day)
             if month == 1:
                 out.append(f'<line x1="{_n(x)}" y1="20" x2="{_n(x)}" y2="{_n(bottom)}" stroke="#bbb"/>')
-                wide = axis.x(date(year + 1, 1, 1)) - x >= 40
-                if (wide or year % 5 == 0) and x - labelled >= 32:
+                wide = year + step > 9999 or axis.x(date(year + step, 1, 1)) - x >= 40
+                if (wide or year % (5 * step) == 0) and x - labelled >= 32:
                     out.append(f'<text x="{_n(x)}" y="16" text-anchor="middle">{year}</text>')
                     labelled = x
             elif x - axis.x(date(year, month - 3, 1)) >= 28:
@@ -458,7 +526,7 @@ def _event(event: TimelineEvent, axis: _Axis, y: float, lit: bool) -> str:
     x0, x1 = axis.x(first), axis.x(after)
     when = f"{event.start} – {event.end}" if event.end else event.start
     when = f"{when} ({precision})"
-    label = _truncate(event.label, 48)
+    label = truncate(event.label, 48)
     needed = _text_px(label, 12) + _text_px(when, 10) + 4
     room_right = TIMELINE_WIDTH - TIMELINE_SIDE - x1 - 6
     right = room_right >= needed or room_right >= x0 - TIMELINE_SIDE - 6
@@ -488,9 +556,17 @@ def timeline_svg(
 ) -> str:
     """Events on a time axis from ``start`` to the end of ``end`` (widened to cover every event),
     one row each in order of start, each date drawn at its precision. ValueError on a date that
-    is not an xsd:gYear, xsd:gYearMonth or xsd:date, or on an interval that ends before it starts."""
-    extents = {e: _extent(e) for e in events}
-    ordered = sorted(events, key=lambda e: (extents[e][0], extents[e][1], e.label, e.iri))
+    is not an xsd:gYear, xsd:gYearMonth or xsd:date in ``start`` or ``end``. An event whose
+    date is unreadable, or whose interval ends before it starts, is left out; beyond
+    MAX_EVENTS (the earliest, and the highlighted one), a note counts the rest."""
+    extents = {}
+    for event in events:
+        with contextlib.suppress(ValueError):
+            extents[event] = _extent(event)
+    ordered = sorted(extents, key=lambda e: (extents[e][0], extents[e][1], e.label, e.iri))
+    ordered = ordered[:MAX_EVENTS] + [e for e in ordered[MAX_EVENTS:] if e.iri == highlight]
+    hidden = len(extents) - len(ordered)
+    extents = {e: extents[e] for e in ordered}
     first = min([_period(start)[0], *(x[0] for x in extents.values())])
     after = max([_period(end)[1], *(x[1] for x in extents.values())])
     axis = _axis(first, after, TIMELINE_SIDE, TIMELINE_WIDTH - TIMELINE_SIDE)
@@ -504,9 +580,12 @@ def timeline_svg(
     if len(axis.knots) == 3:
         scale = f"years before {DENSE_FROM.year} compressed (shaded)"
         body.append(_text(TIMELINE_SIDE, bottom + 16, f"Scale: {scale}", "start", 10, ' class="scale-note"'))
+    more = f", and {hidden} more not shown" if hidden > 0 else ""
+    if hidden > 0:
+        body.append(_text(TIMELINE_WIDTH - TIMELINE_SIDE, bottom + 16, more[2:], "end", 10, ' class="more"'))
     span = f"{first.isoformat()} to {(after - timedelta(days=1)).isoformat()}"
     names = "; ".join(f"{e.label} ({e.start}{' – ' + e.end if e.end else ''})" for e in ordered)
-    desc = f"Timeline of {len(ordered)} events from {span}, time scale {scale}: {names}"
+    desc = f"Timeline of {len(ordered)} events from {span}, time scale {scale}: {names}{more}"
     return _svg(_uid("timeline", title), title, desc, TIMELINE_WIDTH, bottom + 24, body)
 
 
@@ -555,7 +634,7 @@ def _node(spot: _Spot, centre: bool) -> str:
     node = spot.node
     circle = f'<circle cx="{_n(spot.x)}" cy="{_n(spot.y)}" r="{_n(spot.r)}" fill="{_colour(node.kind)}" '
     circle += 'stroke="#fff" stroke-width="2"/>'
-    label = _truncate(node.label, NODE_LABEL_LIMIT)
+    label = truncate(node.label, NODE_LABEL_LIMIT)
     if centre:
         text = _text(spot.x, spot.y + spot.r + 16, label, "middle", 14, ' font-weight="bold"')
     else:
@@ -582,7 +661,7 @@ def _edge(edge: GraphEdge, spots: dict[str, _Spot], stack: int, marker: str) -> 
     inner, outer = (a, b) if a.r > b.r else (b, a)
     mx, my = inner.x + (outer.x - inner.x) * LABEL_AT, inner.y + (outer.y - inner.y) * LABEL_AT
     turn = f' transform="rotate({_n(angle)} {_n(mx)} {_n(my)})"'
-    label = _text(mx, my - 4 - 12 * stack, _truncate(edge.label, EDGE_LABEL_LIMIT), "middle", 10, turn)
+    label = _text(mx, my - 4 - 12 * stack, truncate(edge.label, EDGE_LABEL_LIMIT), "middle", 10, turn)
     tooltip = f"{a.node.label} → {edge.label} → {b.node.label}"
     return (
         f'<g class="edge" data-source="{_esc(edge.source)}" data-target="{_esc(edge.target)}" fill="#555">'

@@ -408,6 +408,94 @@ def test_load_refuses_data_no_export_can_carry(
     assert str(refusal.value).startswith(f"{path}: ") and named in str(refusal.value)
 
 
+# -- values no page can compute from (issue 16, finding 4) ------------------------------------
+
+KGO = "https://w3id.org/eurasia-kg/ontology#"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+CITY = "<https://w3id.org/eurasia-kg/id/bad-value-city>"
+UNREADABLE = [  # (name, predicate, object as N-Triples, what the refusal must name)
+    ("latitude-1e308", "latitude", f'"1e308"^^<{XSD}double>', "not a latitude in degrees: a number from -90"),
+    ("latitude-abc", "latitude", f'"abc"^^<{XSD}double>', "latitude"),
+    ("latitude-nan", "latitude", f'"NaN"^^<{XSD}double>', "latitude"),
+    ("longitude-inf", "longitude", f'"INF"^^<{XSD}double>', "not a longitude in degrees"),
+    ("longitude-200", "longitude", f'"200"^^<{XSD}decimal>', "from -180 to 180"),
+    ("latitude-iri", "latitude", "<http://example.org/north>", "an IRI, not a literal"),
+    ("latitude-blank", "latitude", "_:somewhere", "a blank node, not a literal"),
+    ("latitude-string", "latitude", '"35.7"', "latitude"),
+    ("date-february-30", "date", f'"2021-02-30"^^<{XSD}date>', "not a date"),
+    ("date-year-0", "startDate", f'"0000"^^<{XSD}gYear>', "not a date"),
+    ("date-text", "endDate", '"last spring"', "not a date"),
+    ("duration-words", "duration", f'"six months"^^<{XSD}duration>', "not a duration"),
+    ("count-zero", "position", f'"0"^^<{XSD}positiveInteger>', "a whole number from 1 to"),
+    ("amount-huge", "startValue", f'"1e300"^^<{XSD}double>', "not an amount"),
+]
+
+
+def _value_statement(predicate: str, obj: str) -> bytes:
+    return f"{CITY} <{KGO}{predicate}> {obj} .".encode()
+
+
+@pytest.mark.parametrize(
+    ("predicate", "obj", "named"), [c[1:] for c in UNREADABLE], ids=[c[0] for c in UNREADABLE]
+)
+def test_graph_store_refuses_values_no_page_can_read(
+    target: Target, predicate: str, obj: str, named: str
+) -> None:
+    body = _value_statement(predicate, obj)
+    for method, media_type in (("PUT", "text/turtle"), ("POST", "application/n-triples")):
+        text = refused(write(target.server, method, GRAPH, body, media_type))
+        assert f"{KGO}{predicate}" in text and named in text and "nothing was written" in text, text
+        unchanged(target)
+    still_served(target)
+
+
+@pytest.mark.parametrize(
+    ("predicate", "obj", "named"), [c[1:] for c in UNREADABLE], ids=[c[0] for c in UNREADABLE]
+)
+def test_update_refuses_values_no_page_can_read(target: Target, predicate: str, obj: str, named: str) -> None:
+    """INSERT DATA, and the same value computed by INSERT ... WHERE after a good statement: the
+    check in the update's own transaction refuses both, and nothing is changed."""
+    statement = _value_statement(predicate, obj).decode().removesuffix(" .")
+    computed = statement.replace(obj, "?o") if not obj.startswith("_:") else statement
+    inserts = [
+        f"INSERT DATA {{ GRAPH <http://example.org/bad-input> {{ {statement} }} }}",
+        f'INSERT DATA {{ {CITY} <{KGO}latitude> "35.7"^^<{XSD}decimal> }} ;\n'
+        f"INSERT {{ {computed} }} WHERE {{ BIND({obj if not obj.startswith('_:') else 'BNODE()'} AS ?o) }}",
+    ]
+    for update in inserts:
+        text = refused(w3c.update(target.server.update, TOKEN, update.encode()))
+        assert "the update would add" in text and named in text and "nothing was changed" in text, text
+        unchanged(target)
+    still_served(target)
+
+
+def test_update_admits_good_values(target: Target) -> None:
+    """The check refuses the value, not the property: a good coordinate and date are written."""
+    good = (
+        f'{CITY} <{KGO}latitude> "35.7"^^<{XSD}decimal> ; <{KGO}longitude> "-51"^^<{XSD}integer> ; '
+        f'<{KGO}date> "2021-04"^^<{XSD}gYearMonth> ; <{KGO}duration> "P6M"^^<{XSD}duration>'
+    )
+    done = w3c.update(target.server.update, TOKEN, f"INSERT DATA {{ {good} }}".encode())
+    assert done.status == 204, done.text
+    assert w3c.update(target.server.update, TOKEN, f"DELETE DATA {{ {good} }}".encode()).status == 204
+    unchanged(target)
+
+
+@pytest.mark.parametrize(
+    ("predicate", "obj", "named"), [c[1:] for c in UNREADABLE], ids=[c[0] for c in UNREADABLE]
+)
+@pytest.mark.parametrize("media_type", ["application/n-triples", "text/turtle"])
+def test_load_refuses_values_no_page_can_read(
+    tmp_path: Path, predicate: str, obj: str, named: str, media_type: str
+) -> None:
+    """N-Triples take the fast path (its bytes screened for characters): values are checked there too."""
+    path = tmp_path / "data"
+    path.write_bytes(_value_statement(predicate, obj))
+    with pytest.raises(load.LoadError) as refusal:
+        load.check(load.identify(path, media_type), base_iri="http://example.org/")
+    assert str(refusal.value).startswith(f"{path}: ") and named in str(refusal.value)
+
+
 # -- bodies, content types, sizes, nesting -----------------------------------------------------
 
 

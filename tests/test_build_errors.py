@@ -54,6 +54,13 @@ CASES = [
         ("'date'", "'2021-06-31' is not a date", "2021-02-23"),
     ),
     Breakage("month out of range", "date: 2014-11", "date: 2014-13", ("'2014-13' is not a date",)),
+    Breakage(  # issue 16, finding 4: a value no map can draw, refused at its line of the source
+        "latitude off the Earth",
+        "kuryk: {latitude: 43.2000,",
+        "kuryk: {latitude: 432000,",
+        ("'latitude'", "not a latitude in degrees: a number from -90 to 90"),
+    ),
+    Breakage("year 0", "date: 2014-11", "date: 0000", ("'date'", "is not a date", "0001 to 9999")),
     Breakage(
         "malformed duration",
         "duration: P6M",

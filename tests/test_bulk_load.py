@@ -27,6 +27,18 @@ ENDINGS = [
     ("a syntax error", b"<http://example.org/a> <http://example.org/b> broken .\n", "line 2501"),
     ("an inadmissible escape", b'<http://example.org/a> <http://example.org/b> "bell\\u0007" .\n', "U+0007"),
     ("a raw control character", b'<http://example.org/a> <http://example.org/b> "bell\x07" .\n', "U+0007"),
+    (  # issue 16, finding 4: values are checked on the fast path too
+        "a latitude of 1e308",
+        b"<http://example.org/a> <https://w3id.org/eurasia-kg/ontology#latitude> "
+        b'"1e308"^^<http://www.w3.org/2001/XMLSchema#double> .\n',
+        "is not a latitude in degrees",
+    ),
+    (
+        "a date of 30 February",
+        b"<http://example.org/a> <https://w3id.org/eurasia-kg/ontology#date> "
+        b'"2021-02-30"^^<http://www.w3.org/2001/XMLSchema#date> .\n',
+        "is not a date",
+    ),
 ]
 
 

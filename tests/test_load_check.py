@@ -56,6 +56,26 @@ def test_screening_sees_a_match_split_across_reads() -> None:
     assert stream.suspect
 
 
+LATITUDE = b"<http://example.org/a> <https://w3id.org/eurasia-kg/ontology#latitude> "
+XSD = b"http://www.w3.org/2001/XMLSchema#"
+
+
+@pytest.mark.parametrize("read_size", [1, 7, 64, 1 << 16])
+@pytest.mark.parametrize(
+    ("value", "refused"),
+    [(b'"35.6944"^^<' + XSD + b"decimal>", False), (b'"1e308"^^<' + XSD + b"double>", True)],
+    ids=["good", "1e308"],
+)
+def test_screening_checks_values_split_across_reads(read_size: int, value: bytes, refused: bool) -> None:
+    """Issue 16, finding 4: the value of a line that names a value property is checked, however
+    the reads cut the line; a good value leaves the fast path to the screen."""
+    data = big_ntriples(30) + LATITUDE + value + b" .\n" + big_ntriples(3)
+    stream = Screening(io.BytesIO(data))
+    while stream.read(read_size):
+        pass
+    assert stream.suspect is refused
+
+
 def big_ntriples(lines: int) -> bytes:
     return b"".join(
         b"<http://example.org/s%d> <http://example.org/p> <http://example.org/o> .\n" % i

@@ -107,3 +107,98 @@ def test_owlready2_loads_the_ontology(tmp_path) -> None:
     onto = world.get_ontology(path.as_uri()).load(format="ntriples")
     names = {c.name for c in onto.world.classes()}
     assert {"State", "Visit", "Tour", "TradeObservation", "Claim", "Corridor"} <= names
+
+
+# -- the values pages compute from: the shapes and graph.values agree ---------------------------
+
+XSD_ = "http://www.w3.org/2001/XMLSchema#"
+NUMBER_SAMPLES = [
+    ("35.6944", "decimal"),
+    ("-90", "integer"),
+    ("90.0", "double"),
+    ("45", "float"),
+    ("1e308", "double"),
+    ("abc", "double"),
+    ("NaN", "double"),
+    ("INF", "double"),
+    ("-INF", "float"),
+    ("91", "decimal"),
+    ("-180.5", "decimal"),
+    ("1e1", "decimal"),
+    ("35.5", "string"),
+    ("1" * 50, "integer"),
+    ("0", "boolean"),
+]
+SAMPLES = {  # property: [(lexical, datatype, or None for an IRI)]
+    "latitude": NUMBER_SAMPLES,
+    "longitude": NUMBER_SAMPLES,
+    "startValue": [("579000000", "decimal"), ("1e16", "double"), ("-2.5", "decimal"), ("x", "decimal")],
+    "date": [
+        ("2021-04-06", "date"),
+        ("2021-04", "gYearMonth"),
+        ("1998", "gYear"),
+        ("2021-04-06Z", "date"),
+        ("2021-02-30", "date"),
+        ("2021-13", "gYearMonth"),
+        ("0000", "gYear"),
+        ("12021", "gYear"),
+        ("2021-04", "date"),
+        ("2021-04-06", "string"),
+        ("April 2021", "gYear"),
+        ("2021-04-06T10:00:00", "dateTime"),
+    ],
+    "duration": [
+        ("P6M", "duration"),
+        ("P10Y", "duration"),
+        ("PT", "duration"),
+        ("6 months", "duration"),
+        ("P6M", "string"),
+    ],
+    "position": [
+        ("1", "positiveInteger"),
+        ("0", "positiveInteger"),
+        ("7", "integer"),
+        ("abc", "positiveInteger"),
+        ("1" * 20, "integer"),
+        ("1.5", "decimal"),
+    ],
+    "startOffset": [("0", "nonNegativeInteger"), ("-1", "integer")],
+    "yearInferred": [("true", "boolean"), ("yes", "boolean")],
+}
+
+
+# Refused by graph.values (which the build runs too, in graph.admission), passed by the shapes,
+# with the reason: a known difference, kept as data.
+SHAPES_CANNOT_SEE = {
+    ("latitude", "1e1", "decimal"): "rdflib normalizes the lexical form as it parses: 1e1 becomes 10",
+    ("longitude", "1e1", "decimal"): "rdflib normalizes the lexical form as it parses: 1e1 becomes 10",
+    ("duration", "PT", "duration"): "rdflib normalizes the lexical form as it parses: PT becomes P0D",
+}
+
+
+def test_the_shapes_and_the_value_rules_agree() -> None:
+    """Every sample value (and an IRI and a blank node for each property) is refused by the
+    SHACL shapes of the build exactly when graph.values (every other write path) refuses it,
+    but for the known differences."""
+    from pyoxigraph import BlankNode, NamedNode, Triple
+    from pyoxigraph import Literal as Lit
+
+    from graph import values
+    from ontology import ontology_triples
+    from ontology.validation import validate
+
+    data, refused = [], set()
+    for name, samples in SAMPLES.items():
+        predicate = NamedNode(str(KGO[name]))
+        objects: list[object] = [Lit(text, datatype=NamedNode(XSD_ + kind)) for text, kind in samples]
+        objects += [NamedNode("urn:example:an-iri"), BlankNode()]
+        for i, obj in enumerate(objects):
+            subject = NamedNode(f"http://example.org/{name}/{i}")
+            data.append(Triple(subject, predicate, obj))  # type: ignore[arg-type]
+            known = i < len(samples) and (name, *samples[i]) in SHAPES_CANNOT_SEE
+            if values.problem(predicate, obj) is not None and not known:
+                refused.add(subject.value)
+    assert 0 < len(refused) < len(data)
+    found = validate(data, ontology_triples(DEFAULT_BASE), DEFAULT_BASE)
+    violating = {v.focus for v in found if v.focus.startswith("http://example.org/")}  # not the details
+    assert violating == refused, (sorted(violating - refused), sorted(refused - violating))

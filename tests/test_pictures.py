@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
 import re
 import xml.etree.ElementTree as ET
 
 import pytest
 
+from server import pictures
 from server.pictures import (
     LABEL_AT,
     SVG_NS,
@@ -150,6 +152,36 @@ def test_map_labels_do_not_overlap_nearby_places() -> None:
     found = items(places_map())
     a, b = (found[p.iri].find(S + "text") for p in (MAZAR, HAIRATAN))
     assert (a.get("y"), a.get("text-anchor")) != (b.get("y"), b.get("text-anchor"))
+
+
+@pytest.mark.parametrize(
+    ("lat", "lon"),
+    [(1e308, 1e308), (math.nan, 50.0), (math.inf, 50.0), (35.0, -math.inf), (91.0, 50.0), (35.0, 181.0)],
+)
+def test_a_place_off_the_earth_is_left_out(lat: float, lon: float) -> None:
+    """Issue 16, finding 4: a latitude of 1e308 made the graticule a range of 1e307 lines."""
+    bad = MapPlace(EX + "Nowhere", "Nowhere", "city", lat, lon, "/n")
+    rail = MapCorridor(EX + "r", "R", ((lat, lon), (35.69, 51.39), (38.56, 68.77)), "rail", "reported", "/r")
+    root = parse(map_svg([bad, TEHRAN, DUSHANBE], [rail], "Map", "note"))
+    assert set(items(root)) == {TEHRAN.iri, DUSHANBE.iri, rail.iri}
+    assert len(items(root)[rail.iri].find(S + "polyline").attrib["points"].split()) == 2
+    assert {"35°N", "55°E", "60°E"} <= set(texts(root))  # the frame of the good places
+
+
+def test_the_map_has_a_budget() -> None:
+    """Places all over the Earth with long names: a bounded number of items, grid lines and
+    label characters."""
+    name = "Long name " * 1000
+    many = [
+        MapPlace(f"{EX}p{i}", name, "city", -89 + (i * 7) % 179, -179 + (i * 13) % 359, "/p")
+        for i in range(pictures.MAX_PLACES + 10)
+    ]
+    root = parse(map_svg(many, [], "Map", "note", highlight=many[-1].iri))
+    drawn = items(root)
+    assert len(drawn) == pictures.MAX_PLACES + 1 and many[-1].iri in drawn
+    assert len(list(root.iter(S + "line"))) <= 2 * (pictures.MAX_GRID_LINES + 1)
+    assert max(len(t) for t in texts(root)) <= max(pictures.MAP_LABEL_LIMIT, len("Coordinates"))
+    assert "9 more not drawn" in root.find(S + "desc").text
 
 
 def test_empty_map_shows_the_region() -> None:
@@ -297,11 +329,48 @@ def test_timeline_widens_to_events_outside_the_range_and_highlights() -> None:
 
 
 @pytest.mark.parametrize(
-    ("start", "end"), [("2021-13", None), ("21-04", None), ("April 2021", None), ("2021-04-08", "2021-04-06")]
+    ("start", "end"),
+    [
+        ("2021-13", None),
+        ("21-04", None),
+        ("April 2021", None),
+        ("2021-04-08", "2021-04-06"),
+        ("9999-12-31", None),
+        ("0000", None),
+        ("2021-04-06", "9999-12-31"),
+    ],
 )
-def test_unreadable_dates_are_an_error(start: str, end: str | None) -> None:
-    with pytest.raises(ValueError):
-        timeline_svg([TimelineEvent(EX + "e", "E", start, end, "visit", "reported", "/e")])
+def test_an_unreadable_date_leaves_its_event_out(start: str, end: str | None) -> None:
+    """Issue 16, finding 4: one bad date left the whole timeline out (before: the picture of
+    every event of the page). Now that event alone is left out, and the others are drawn."""
+    bad = TimelineEvent(EX + "e", "Unreadable", start, end, "visit", "reported", "/e")
+    root = parse(timeline_svg([bad, *EVENTS]))
+    assert set(items(root)) == {e.iri for e in EVENTS}
+    assert "Unreadable" not in root.find(S + "desc").text
+
+
+def test_the_timeline_axis_has_a_budget() -> None:
+    """Dates from 0001 to 9999 (each one valid): a bounded number of year lines, not 10,000."""
+    ends = [
+        TimelineEvent(EX + "first", "First", "0001", None, "visit", "reported", "/f"),
+        TimelineEvent(EX + "last", "Last", "9998-12-31", None, "visit", "reported", "/l"),
+    ]
+    root = parse(timeline_svg(ends))
+    lines = [el for el in root.iter(S + "line")]
+    assert 10 <= len(lines) <= pictures.MAX_YEAR_LINES + 1
+    assert set(items(root)) == {EX + "first", EX + "last"}
+
+
+def test_the_timeline_has_a_budget_of_rows() -> None:
+    many = [
+        TimelineEvent(f"{EX}e{i}", f"Event {i}", f"20{i % 20 + 1:02d}", None, "visit", "reported", "/e")
+        for i in range(pictures.MAX_EVENTS + 49)
+    ]
+    many.append(TimelineEvent(EX + "latest", "Latest", "2099", None, "visit", "forecast", "/l"))
+    root = parse(timeline_svg(many, highlight=many[-1].iri))
+    drawn = items(root)
+    assert len(drawn) == pictures.MAX_EVENTS + 1 and many[-1].iri in drawn  # the highlighted one too
+    assert "49 more not shown" in root.find(S + "desc").text
 
 
 # --- neighbourhood ---------------------------------------------------------------------------
