@@ -3,10 +3,12 @@
 pyoxigraph evaluates ``SERVICE`` and ``LOAD`` with an HTTP client of its own. The guard
 (``server.guard``) refuses them before a request runs; should a spelling ever get past it,
 a worker cut off here still cannot reach anything: a seccomp filter (libseccomp, through
-pyseccomp) fails every ``socket()`` call of any family but AF_UNIX with EACCES, and
-``io_uring_setup``, which could open sockets without that call. The pipe to the server is a
-Unix socket made before the filter, so it keeps working. The filter binds this process and
-every thread it starts from then on, and cannot be lifted.
+pyseccomp) fails every ``socket()`` call with EACCES, of every family: a Unix socket too,
+since a name lookup through nscd or systemd-resolved would send a DNS query out on the
+worker's behalf. ``io_uring_setup`` fails likewise, since io_uring could open sockets without
+that call. The pipe to the server is a socket pair made before the filter, so it keeps
+working. The filter binds this process and every thread it starts from then on, and cannot
+be lifted.
 
 An unreachable ``SERVICE SILENT`` then yields its one empty solution, as SPARQL 1.1 says,
 without a request leaving the machine.
@@ -23,7 +25,7 @@ class NotIsolated(OSError):
 
 
 def cut_off() -> None:
-    """Deny this process, and the threads it starts from now on, any socket but a Unix one.
+    """Deny this process, and the threads it starts from now on, any new socket.
 
     Raises NotIsolated when that cannot be done; the caller must then not serve requests.
 
@@ -41,7 +43,7 @@ def cut_off() -> None:
     refuse = seccomp.ERRNO(errno.EACCES)
     try:
         rules = seccomp.SyscallFilter(defaction=seccomp.ALLOW)
-        rules.add_rule(refuse, "socket", seccomp.Arg(0, seccomp.NE, socket.AF_UNIX))
+        rules.add_rule(refuse, "socket")
         rules.add_rule(refuse, "io_uring_setup")
         rules.load()
     except (OSError, RuntimeError, ValueError) as error:
@@ -49,11 +51,16 @@ def cut_off() -> None:
 
 
 def _probe() -> None:
-    """For the doctest: in a cut-off child, an Internet socket is refused and a Unix one is not."""
+    """For the doctest: in a cut-off child, an Internet or a Unix socket is refused, and the
+    socket pair made before the filter still carries data."""
+    mine, theirs = socket.socketpair()
     cut_off()
-    try:
-        socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    except PermissionError:
-        socket.socketpair()[0].close()
-        return
-    raise SystemExit(1)
+    for family in (socket.AF_INET, socket.AF_UNIX):
+        try:
+            socket.socket(family, socket.SOCK_STREAM)
+        except PermissionError:
+            continue
+        raise SystemExit(1)
+    mine.sendall(b"x")
+    if theirs.recv(1) != b"x":
+        raise SystemExit(2)

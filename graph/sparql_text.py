@@ -8,14 +8,16 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-# Every repetition that alternates is possessive (*+, ++): the regex engine then keeps no
-# backtracking state per character, so a 10 MiB string or name costs no more than its text.
+# A comment, and a short string, ends at a line end, \r or \n, as in the SPARQL grammar: a
+# comment read on past a \r would hide what the engine reads after it. Every repetition that
+# alternates is possessive (*+, ++): the regex engine then keeps no backtracking state per
+# character, so a 10 MiB string or name costs no more than its text.
 _NAME_CHAR = r"(?:[\w\u00B7-\uFFFF:-]|%[0-9A-Fa-f]{2}|\\[_~.\-!$&'()*+,;=/?\#@%])"
 TOKEN = re.compile(
     rf"""
-    (?P<comment>\#[^\n]*)
+    (?P<comment>\#[^\r\n]*)
   | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*+'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*+\"\"\"
-              |'(?:[^'\\\n]|\\.)*+'|"(?:[^"\\\n]|\\.)*+")
+              |'(?:[^'\\\r\n]|\\.)*+'|"(?:[^"\\\r\n]|\\.)*+")
   | (?P<iri><[^<>"{{}}|^`\\\x00-\x20]*>)
   | (?P<var>[?$][\w\u00B7\u00C0-\uFFFF]+)
   | (?P<pname>(?:[A-Za-z\u00C0-\uFFFF][\w\u00B7-\uFFFF.-]*)?:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from graph import sparql_text
 
@@ -359,12 +359,19 @@ def check(
 
 def within(iri: str, prefix: str) -> bool:
     """Whether ``iri`` is ``prefix`` or lies below it. A prefix ends where a path segment,
-    query or fragment ends, so that ``http://a.example`` does not let ``http://a.example.evil/`` in.
+    query or fragment ends, so that ``http://a.example`` does not let ``http://a.example.evil/`` in;
+    and a path with ``.`` or ``..`` segments, spelled out or percent-encoded, is below no prefix,
+    since the server it names may well resolve them out of it.
 
     >>> within("http://a.example/sparql", "http://a.example"), within("http://a.example.evil/", "http://a.example")
     (True, False)
+    >>> within("http://a.example/sparql/../admin", "http://a.example/sparql/")
+    False
     """
-    if not iri.startswith(prefix):
+    if not iri.startswith(prefix) or _DOT_SEGMENT.search(urlsplit(iri).path):
         return False
     rest = iri[len(prefix) :]
     return not rest or prefix.endswith(("/", "#", "?")) or rest[0] in "/#?"
+
+
+_DOT_SEGMENT = re.compile(r"(?:^|/)(?:\.|%2e){1,2}(?:/|$)", re.IGNORECASE)

@@ -60,11 +60,13 @@ def keywords(word: str) -> st.SearchStrategy[str]:
     )
 
 
-separators = st.sampled_from([" ", "\n", "\t", " #c\n", "\r\n  "])
+separators = st.sampled_from([" ", "\n", "\t", " #c\n", "\r\n  ", "\r", " #c\r", "#c\r\n"])
 # pyoxigraph reads a keyword where its letters start, with nothing between it and what follows
 # (SERVICE:x, SERVICESILENT<x>), and after a literal glued to it (?o trueSERVICE:x).
 glue = st.one_of(st.just(""), separators)
-leads = st.sampled_from(["", "?a ?b true", "?a ?b false", "?a ?b 1e5", "?a ?b 7", "?a ?b 1.5"])
+leads = st.sampled_from(
+    ["", "?a ?b true", "?a ?b false", "?a ?b 1e5", "?a ?b 7", "?a ?b 1.5", "# a comment ends at CR\r"]
+)
 decoys = st.sampled_from(
     [
         "",

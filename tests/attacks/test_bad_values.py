@@ -126,3 +126,19 @@ def test_the_graph_store_refuses_the_coordinate(cleaned: LiveServer) -> None:
     for part in ("latitude", "a number from -90 to 90", "e.g.", "nothing was written"):
         assert part in reply.text, reply.text
     assert size(server) == counts
+
+
+@pytest.mark.parametrize(
+    "when", [f'"9999-12-31"^^<{XSD}date>', f'"9999-12"^^<{XSD}gYearMonth>', f'"9999"^^<{XSD}gYear>']
+)
+def test_an_event_at_the_end_of_the_calendar_breaks_no_page(cleaned: LiveServer, when: str) -> None:
+    """The outside attack run's re-test: a visit on the last day of 9999 has no day after it,
+    which the timeline computes; the pages it shows on must still answer."""
+    visit = (
+        f'<{ID}last-visit> a <{KGO}Visit> ; <http://www.w3.org/2000/01/rdf-schema#label> "Last" ; '
+        f"<{KGO}party> <{ID}iran> ; <{KGO}date> {when} ."
+    )
+    update(cleaned, f"INSERT DATA {{ GRAPH <{SCRATCH}> {{ {visit} }} }}")
+    for page in ["", "id/iran", "id/last-visit"]:
+        reply = get(cleaned, page)
+        assert reply.status == 200, (page, reply.status, reply.text[:200])

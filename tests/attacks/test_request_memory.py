@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from graph.settings import Settings
+from server.answer_cache import AnswerCache, Kept
 from tests.attacks.client import call
 from tests.servers import LiveServer
 
@@ -88,3 +89,17 @@ def test_concurrent_large_bodies_stay_within_the_documented_bound(embedded: Live
     assert set(statuses) <= {200, 400, 503}, statuses  # 503: every query worker was busy
     grown = peak_rss(embedded.pid) - at_rest
     assert grown <= THREADS * 3 * BODY, f"peak memory grew by {grown >> 20} MiB"
+
+
+def test_the_answer_cache_counts_the_query_text() -> None:
+    """Found by the outside re-test: the cache counted only answers' bytes, so 10 MiB queries
+    that differ by a character, each with a tiny answer, grew the HTTP process by 10 MiB each
+    (1.9 GB after 160). The key holds the query's text, and now counts as much."""
+    cache = AnswerCache(capacity=64 << 20)
+    for i in range(40):
+        cache.put(0, ("ASK {} #" + "a" * (1 << 20) + str(i), "json"), Kept(b"{}", "application/json", False))
+    assert cache.size <= cache.capacity
+    assert cache.size >= 40 << 20  # a 1 MiB text is kept, and counted
+    for i in range(40):
+        cache.put(0, ("ASK {} #" + "a" * (10 << 20) + str(i), "json"), Kept(b"{}", "application/json", False))
+    assert cache.size <= cache.capacity

@@ -34,6 +34,8 @@ GLUED = {
     "after-boolean": "?a ?b trueSERVICE:sparql {{ ?s ?p ?o }}",
     "after-double": "?a ?b 1e5SERVICE:sparql {{ ?s ?p ?o }}",
     "iri-glued": "SERVICE<{c}sparql>{{ ?s ?p ?o }}",
+    "after-a-comment-ended-by-cr": "# a comment\rSERVICE <{c}sparql> {{ ?s ?p ?o }}",
+    "comment-ended-by-cr-between": "SERVICE # a comment\r<{c}sparql> {{ ?s ?p ?o }}",
 }
 WRAPPED = {
     "select": "SELECT * WHERE {{ {p} }}",
@@ -119,6 +121,20 @@ def test_the_allowlist_is_matched_after_prefix_expansion(allowing: Allowing, bir
         reply = _query(allowing.server, "get", query)
         assert reply.status == 400, (glue, reply.text)
         assert f"SERVICE <{bird.url}sparql> is refused" in reply.text
+
+
+def test_dot_segments_do_not_leave_the_allowed_prefix(allowing: Allowing, bird: Canary) -> None:
+    """Found by the outside re-test: ``<allowed/../evil>`` began with the allowed prefix, and a
+    server that resolves dot segments would serve what is not allowed."""
+    allowed = allowing.allowed
+    for target in ["../evil", "%2e%2e/evil", ".%2E/evil", "./../evil", ".."]:
+        for query in [
+            f"SELECT * WHERE {{ SERVICE <{allowed}{target}> {{ ?s ?p ?o }} }}",
+            f"PREFIX a: <{allowed}{target}/> SELECT * WHERE {{ SERVICE a:x {{ ?s ?p ?o }} }}",
+        ]:
+            reply = _query(allowing.server, "get", query)
+            assert reply.status == 400, (query, reply.text)
+            assert "is refused" in reply.text
 
 
 def test_an_allowed_service_that_fails_names_no_internal_address(allowing: Allowing) -> None:
