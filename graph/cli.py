@@ -536,3 +536,7 @@ def restore_command(settings: Settings, directory: Path) -> None:
     click.echo(f"restored {quads} quads from {directory} into {settings.store}", err=True)
     if removed:
         click.echo(f"removed the bulk load's checkpoint {directory}: bulk loads may start again", err=True)
+
+
+if __name__ == "__main__":  # python -m graph.cli, as the eurasia-kg command
+    main()
