@@ -18,7 +18,7 @@ TOKEN = re.compile(
     (?P<comment>\#[^\r\n]*)
   | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*+'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*+\"\"\"
               |'(?:[^'\\\r\n]|\\.)*+'|"(?:[^"\\\r\n]|\\.)*+")
-  | (?P<iri><[^<>"{{}}|^`\\\x00-\x20]*>)
+  | (?P<iri><(?:[^<>"{{}}|^`\\\x00-\x20]|\\u[0-9A-Fa-f]{{4}}|\\U[0-9A-Fa-f]{{8}})*+>)
   | (?P<var>[?$][\w\u00B7\u00C0-\uFFFF]+)
   | (?P<pname>(?:[A-Za-z\u00C0-\uFFFF][\w\u00B7-\uFFFF.-]*)?:
               (?:{_NAME_CHAR}++(?:\.++{_NAME_CHAR}++)*+)?)
@@ -41,19 +41,29 @@ def unescape(match: re.Match[str]) -> str:
 
 def tokens(text: str) -> Iterator[re.Match[str]]:
     """The tokens of ``text`` without white space and comments; ``match.lastgroup`` is the
-    kind (string, iri, var, pname, word, number, open, close, other). Local names follow the grammar's
-    PN_LOCAL exactly (``\\#`` and ``%23`` escapes included): a name read shorter than the
-    parser reads it could hide the rest of its line as a comment. Codepoint escapes (\\u0041)
-    are undone first, as the SPARQL grammar says."""
-    for match in TOKEN.finditer(CODEPOINT.sub(unescape, text)):
+    kind (string, iri, var, pname, word, number, open, close, other). Local names follow the
+    grammar's PN_LOCAL exactly (``\\#`` and ``%23`` escapes included): a name read shorter
+    than the parser reads it could hide the rest of its line as a comment. Codepoint escapes
+    (``\\u0041``) are left as they are: pyoxigraph undoes them only inside strings and IRIs,
+    as SPARQL 1.2 does, and undoing them anywhere else first would read ``'\\u0027'`` as a
+    string that ends early. ``iri`` gives an IRI token's IRI."""
+    for match in TOKEN.finditer(text):
         if match.lastgroup not in {"comment", "space"}:
             yield match
+
+
+def iri(token: str) -> str:
+    """The IRI of an IRI token, its codepoint escapes undone.
+
+    >>> iri("<http://example.org/\\u0061>")
+    'http://example.org/a'
+    """
+    return CODEPOINT.sub(unescape, token[1:-1])
 
 
 def where_clause_start(text: str) -> int | None:
     """The offset just inside the opening brace of the query's WHERE clause (the first brace
     after WHERE, or the first brace at all when WHERE is omitted); None if there is none.
-    Offsets refer to ``text`` after codepoint escapes are undone.
 
     >>> q = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"
     >>> q[where_clause_start(q):].strip()
@@ -88,7 +98,7 @@ def bind(sparql: str, substitutions: Mapping[str, Any]) -> str:
     """
     if not substitutions:
         return sparql
-    text = CODEPOINT.sub(unescape, sparql)
+    text = sparql
     start = where_clause_start(text)
     if start is None:
         raise ValueError("the query has no WHERE clause to bind values in")

@@ -75,6 +75,19 @@ decoys = st.sampled_from(
         "FILTER('''LOAD <{base}x>\nSERVICE''' != \"\")",
         "BIND(<urn:SERVICE:{{}}> AS ?decoy)",
         '?s <urn:p> "a # not a comment" .',
+        "BIND('\\u0027' AS ?decoy)",  # an escaped quote inside a string stays inside it
+        'BIND("\\u005C" AS ?decoy)',
+    ]
+)
+# Texts that read one way to a tokenizer that undoes escapes everywhere, or takes "<" in an
+# expression for an IRI's start, and another way to pyoxigraph: what follows must still be seen.
+desyncs = st.sampled_from(
+    [
+        "# \\u000A '''\n",  # an escaped line feed in a comment, then a long string's opener
+        "\n# '''\n",
+        "BIND((1<2&&'>#'='') AS ?lt)",
+        "BIND((1<2&&'>'='>') AS ?lt)",
+        "BIND('a\\u0022b' AS ?decoy)",
     ]
 )
 
@@ -134,7 +147,8 @@ def requests(draw: st.DrawFn, base: str) -> str:
     prologue, pattern = draw(services(base))
     for _ in range(draw(st.integers(0, 3))):
         pattern = nest(pattern, draw(wrappings))
-    body = f"{draw(decoys).format(base=base)} {pattern} {draw(decoys).format(base=base)}"
+    before, after = (draw(st.one_of(decoys, desyncs)).format(base=base) for _ in range(2))
+    body = f"{before} {pattern} {after}"
     return prologue + draw(forms).format(body=body)
 
 

@@ -16,7 +16,9 @@ REFUSED = [
         "PREFIX e: <http://127.0.0.1:9/> SELECT * WHERE { SERVICE e:sparql { } }",
         "SERVICE <http://127.0.0.1:9/sparql>",
     ),
-    (r"SELECT * WHERE { \u0053ERVICE <http://127.0.0.1:9/> { } }", "SERVICE"),
+    # pyoxigraph undoes codepoint escapes in strings and IRIs only: this is no keyword to it.
+    (r"SELECT * WHERE { \u0053ERVICE <http://127.0.0.1:9/> { } }", "backslash"),
+    (r"SELECT * WHERE { SERVICE <http://127.0.0.1:9/\u0061> { } }", "SERVICE <http://127.0.0.1:9/a>"),
     ("SELECT * FROM <http://127.0.0.1:9/data.ttl> WHERE { ?s ?p ?o }", "not in the store"),
     ("SELECT * FROM NAMED <file:///etc/passwd> WHERE { GRAPH ?g { ?s ?p ?o } }", "not in the store"),
     ("BASE <http://127.0.0.1:9/> SELECT * FROM <data> WHERE { ?s ?p ?o }", "http://127.0.0.1:9/data"),

@@ -44,7 +44,7 @@ QUERIES = {
     "exists": "ASK {{ FILTER EXISTS {{ SERVICE <{c}sparql> {{ ?s ?p ?o }} }} }}",
     "minus": "SELECT * WHERE {{ ?a ?b ?c MINUS {{ SERVICE <{c}sparql> {{ ?a ?p ?o }} }} }} LIMIT 1",
     "construct": "CONSTRUCT {{ ?s ?p ?o }} WHERE {{ SERVICE <{c}sparql> {{ ?s ?p ?o }} }}",
-    "codepoint-escape": r"SELECT * WHERE {{ \u0053ERVICE <{c}sparql> {{ ?s ?p ?o }} }}",
+    "codepoint-escape": r"SELECT * WHERE {{ SERVICE <{c}sp\u0061rql> {{ ?s ?p ?o }} }}",
     "from": "SELECT * FROM <{c}data.ttl> WHERE {{ ?s ?p ?o }}",
     "from-named": "SELECT * FROM NAMED <{c}data.ttl> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}",
     "from-file": "SELECT * FROM <file:///etc/passwd> WHERE {{ ?s ?p ?o }}",

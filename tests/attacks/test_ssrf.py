@@ -30,7 +30,7 @@ GLUED = {
     "prefix-glued": "SERVICEc:sparql {{ ?s ?p ?o }}",
     "all-glued": "SERVICESILENTc:sparql{{?s ?p ?o}}",
     "odd-case": "sErViCe:sparql {{ ?s ?p ?o }}",
-    "escaped": r"\u0053ERVICE:sparql {{ ?s ?p ?o }}",
+    "escaped-iri": r"SERVICE<{c}sp\u0061rql>{{ ?s ?p ?o }}",
     "after-boolean": "?a ?b trueSERVICE:sparql {{ ?s ?p ?o }}",
     "after-double": "?a ?b 1e5SERVICE:sparql {{ ?s ?p ?o }}",
     "iri-glued": "SERVICE<{c}sparql>{{ ?s ?p ?o }}",
@@ -75,6 +75,26 @@ def test_service_glued_to_its_target_reaches_nothing(
         reply = _query(server, how, query)
         assert reply.status == 400, (how, query, reply.text)
         assert f"SERVICE <{bird.url}sparql> is refused" in reply.text, reply.text
+
+
+# Found by the second outside re-test: texts the guard read apart from pyoxigraph, which
+# undoes codepoint escapes only inside strings and IRIs and reads "<" in an expression as
+# less-than. Each hides the SERVICE after it from a tokenizer that reads them otherwise.
+DESYNCS = {
+    "escaped-quote": "BIND('\\u0027' AS ?a) SERVICE <{c}sparql> {{ }} BIND('x' AS ?b)",
+    "escaped-backslash": 'BIND("\\u005C" AS ?a) SERVICE <{c}sparql> {{ }} BIND("x" AS ?b)',
+    "escaped-line-feed-in-a-comment": "# \\u000A QQQ\n SERVICE <{c}sparql> {{ }}\n# QQQ\n",
+    "less-than-then-a-comment": "BIND((1<2&&'>#'='') AS ?q) SERVICE <{c}sparql> {{ }}",
+    "less-than-then-a-string": "BIND((1<2&&'>'='>') AS ?q) SERVICE <{c}sparql> {{ }} BIND('x' AS ?z)",
+}
+
+
+@pytest.mark.parametrize("name", list(DESYNCS))
+def test_escapes_and_less_than_signs_hide_no_service(server: LiveServer, bird: Canary, name: str) -> None:
+    query = "SELECT * WHERE { " + DESYNCS[name].format(c=bird.url).replace("QQQ", "'" * 3) + " }"
+    for how in ["get", "form", "direct"]:
+        reply = _query(server, how, query)
+        assert reply.status == 400, (how, query, reply.text)
 
 
 @pytest.mark.parametrize(
