@@ -301,18 +301,39 @@ def serve(settings: Settings, host: str, port: int, threads: int, http: str) -> 
     from server import create_app
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    _check_listenable(host, port)  # before the store and its workers start
     try:
         app = create_app(settings)
     except (StoreError, StoreBusy, BuildError, ValidationError, InconsistentError) as error:
         raise click.ClickException(str(error)) from None
     click.echo(
-        f"eurasia-kg: SPARQL endpoint at http://{host}:{port}/sparql "
-        f"({'writes enabled' if settings.write_token else 'read-only'}, {http})",
+        f"eurasia-kg: the browser at http://{host}:{port}/ and the SPARQL endpoint at "
+        f"http://{host}:{port}/sparql ({'writes enabled' if settings.write_token else 'read-only'}, {http})",
         err=True,
     )
     from server import http_granian, http_waitress
 
     (http_granian if http == "granian" else http_waitress).serve(app, settings, host, port, threads)
+
+
+def _check_listenable(host: str, port: int) -> None:
+    """Raise ClickException, one line with the fix, when ``host:port`` cannot be listened on."""
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except (socket.gaierror, UnicodeError) as error:
+        raise click.ClickException(f"cannot listen on {host}: {error}; give an address with --host") from None
+    for family, kind, proto, _, address in infos:
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the servers do
+            try:
+                probe.bind(address)
+            except OSError as error:
+                raise click.ClickException(
+                    f"cannot listen on {host}:{port}: {error.strerror}; stop what uses that port, "
+                    "or choose another with --port (EURASIA_KG_PORT)"
+                ) from None
 
 
 @main.command("load")

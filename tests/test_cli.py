@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import socket
 import subprocess
 from pathlib import Path
 
@@ -119,3 +120,17 @@ def test_run_all_named_questions(env) -> None:
     done = run(env, "query", "--all")
     assert done.returncode == 0
     assert done.stdout.count("\n## ") >= 20
+
+
+def test_a_busy_port_is_one_line_with_the_fix(env: dict[str, str]) -> None:
+    """The port is checked before the store and its workers start: one line, no traceback."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        done = run(env, "serve", "--host", "127.0.0.1", "--port", port)
+    assert done.returncode == 1
+    assert done.stderr.strip() == (
+        f"Error: cannot listen on 127.0.0.1:{port}: Address already in use; stop what uses that port, "
+        "or choose another with --port (EURASIA_KG_PORT)"
+    )
