@@ -127,6 +127,7 @@ FORMATS = ["table", "json", "csv", "tsv", "xml", "turtle", "ntriples"]
     type=click.Choice(["hermit", "owl2rl", "hermit+owl2rl"]),
     help="The build's reasoning step [EURASIA_KG_REASONER; hermit].",
 )
+@click.version_option(package_name="eurasia-kg", message="eurasia-kg %(version)s")
 @click.pass_context
 def main(ctx: click.Context, write_token_file: Path | None, **options: object) -> None:
     """eurasia-kg: reports on Eurasian geopolitics as a knowledge graph."""

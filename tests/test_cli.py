@@ -134,3 +134,10 @@ def test_a_busy_port_is_one_line_with_the_fix(env: dict[str, str]) -> None:
         f"Error: cannot listen on 127.0.0.1:{port}: Address already in use; stop what uses that port, "
         "or choose another with --port (EURASIA_KG_PORT)"
     )
+
+
+def test_version(env: dict[str, str]) -> None:
+    from importlib.metadata import version
+
+    done = run(env, "--version")
+    assert done.returncode == 0 and done.stdout.strip() == f"eurasia-kg {version('eurasia-kg')}"
