@@ -12,16 +12,21 @@ from typing import Any
 # comment read on past a \r would hide what the engine reads after it. Every repetition that
 # alternates is possessive (*+, ++): the regex engine then keeps no backtracking state per
 # character, so a 10 MiB string or name costs no more than its text.
+# A string holds only the escapes the grammar has: with any other, the engine reads the quotes
+# as other strings ('''x\\q''' is '' and 'x'...), and so must this tokenizer.
+_ESCAPE = r"(?:\\[tbnrf\"'\\]|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})"
+# pyoxigraph ends a local name after one group of dots and name characters: ex:a.b.c is
+# ex:a.b, then . and c.
 _NAME_CHAR = r"(?:[\w\u00B7-\uFFFF:-]|%[0-9A-Fa-f]{2}|\\[_~.\-!$&'()*+,;=/?\#@%])"
 TOKEN = re.compile(
     rf"""
     (?P<comment>\#[^\r\n]*)
-  | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*+'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*+\"\"\"
-              |'(?:[^'\\\r\n]|\\.)*+'|"(?:[^"\\\r\n]|\\.)*+")
+  | (?P<string>'''(?:[^'\\]|{_ESCAPE}|'(?!''))*+'''|\"\"\"(?:[^"\\]|{_ESCAPE}|"(?!""))*+\"\"\"
+              |'(?:[^'\\\r\n]|{_ESCAPE})*+'|"(?:[^"\\\r\n]|{_ESCAPE})*+")
   | (?P<iri><(?:[^<>"{{}}|^`\\\x00-\x20]|\\u[0-9A-Fa-f]{{4}}|\\U[0-9A-Fa-f]{{8}})*+>)
   | (?P<var>[?$][\w\u00B7\u00C0-\uFFFF]+)
   | (?P<pname>(?:[A-Za-z\u00C0-\uFFFF][\w\u00B7-\uFFFF.-]*)?:
-              (?:{_NAME_CHAR}++(?:\.++{_NAME_CHAR}++)*+)?)
+              (?:{_NAME_CHAR}++(?:\.++{_NAME_CHAR}++)?+)?)
   | (?P<word>[A-Za-z_][\w-]*)
   | (?P<number>[0-9]+\.[0-9]*[eE][+-]?[0-9]+|[0-9]*\.[0-9]+(?:[eE][+-]?[0-9]+)?|[0-9]+(?:[eE][+-]?[0-9]+)?)
   | (?P<open>[{{(\[])

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 from graph import sparql_text
 
@@ -91,8 +91,9 @@ _VOLATILE = {"RAND", "NOW", "UUID", "STRUUID"}
 # pyoxigraph reads a keyword wherever its letters start, with no word boundary after it:
 # SERVICE:x is SERVICE :x, SERVICESILENT<x> is SERVICE SILENT <x>, trueSERVICE:x (after an
 # object) is true SERVICE :x. So a name holding one of these is read as that keyword.
-_OUTBOUND = re.compile("SERVICE|LOAD", re.IGNORECASE)
-_SILENT = re.compile("SILENT", re.IGNORECASE)
+# ASCII only, as the engine compares keywords: "ſilent".upper() is "SILENT" to Python.
+_OUTBOUND = re.compile("SERVICE|LOAD", re.IGNORECASE | re.ASCII)
+_SILENT = re.compile("SILENT", re.IGNORECASE | re.ASCII)
 
 
 class GuardError(ValueError):
@@ -152,12 +153,13 @@ def _as_the_engine_reads(text: str, reader: _Reader) -> Iterator[tuple[str, str]
                 f"syntax error at line {line}, column {column}: a backslash outside a string, "
                 "an IRI or a prefixed name's escape"
             )
-        if kind == "iri" and "'" in value:
-            # In an expression "<" is less-than: (1<2&&'>#'=) holds a string to the engine and an
-            # IRI, then a comment, to this tokenizer. An IRI with an apostrophe can be either.
+        if kind == "iri" and ("'" in value or ("#" in value and reader.after_operand_in_parens())):
+            # In an expression "<" after an operand is less-than: (1<2&&'>#'=) holds a string to
+            # the engine, and FILTER(?a<?b)SERVICE:x#> a comment; to this tokenizer, an IRI each.
             raise GuardError(
-                f"the request has {value[:80]!r}, which reads both as an IRI and as '<' followed by a "
-                "string; write an apostrophe in an IRI as %27, or put spaces around a less-than sign"
+                f"the request has {value[:80]!r}, which reads both as an IRI and as '<' (less than) "
+                "followed by more; write an apostrophe in an IRI as %27, or put spaces around a "
+                "less-than sign"
             )
         if kind not in {"word", "pname"}:
             yield kind, value
@@ -180,10 +182,15 @@ def _as_the_engine_reads(text: str, reader: _Reader) -> Iterator[tuple[str, str]
             yield kind, value
 
 
+def keyword(value: str) -> str:
+    """``value`` in upper case if it is ASCII, as a keyword must be; else ""."""
+    return value.upper() if value.isascii() else ""
+
+
 def _glued(name: str, reader: _Reader) -> str:
     """The keyword the engine would read at the start of a prefixed name ``name:…`` where the
     reader stands: PREFIX in a prologue, SILENT after SERVICE or LOAD, NAMED after FROM."""
-    upper = name.upper()
+    upper = keyword(name[:6])
     waiting = reader.expecting[-1] if reader.expecting else ""
     for word, where in (
         ("PREFIX", reader.prologue),
@@ -212,6 +219,18 @@ class _Reader:
         self.data_pending = False  # DATA or VALUES was read; its block starts at the next {
         self.groups: list[list[int]] = []  # per open bracket: [is a paren, items, is an expression]
         self.prefix_name = ""
+        self.last = ("", "")  # the token before this one
+
+    def after_operand_in_parens(self) -> bool:
+        """Whether the next token stands inside ( ), right after an operand: where the engine
+        reads "<" as less-than."""
+        kind, value = self.last
+        operand = (
+            kind in {"var", "number", "string", "iri", "pname"}
+            or value == ")"
+            or (kind == "word" and keyword(value) in _LITERAL_WORDS)
+        )
+        return operand and bool(self.groups) and self.groups[-1][0] == 1
 
     def over(self) -> bool:
         return any(getattr(self.result, measure) > limit for measure, limit, _ in LIMITS)
@@ -219,13 +238,18 @@ class _Reader:
     def take(self, kind: str, value: str) -> None:
         found = self.result
         found.tokens += 1
+        self.last = kind, value
         self.run = self.run + 1 if value in _PREFIX else 0
         found.prefix_run = max(found.prefix_run, self.run)
         if self.expecting and self._fulfil(kind, value):
             return
-        word = value.upper() if kind == "word" else ""
-        if self.prologue and word in {"PREFIX", "BASE"}:
-            self.expecting = ["prefix iri", "prefix name"] if word == "PREFIX" else ["base"]
+        word = keyword(value) if kind == "word" else ""
+        if self.prologue and word in {"PREFIX", "BASE", "VERSION"}:
+            self.expecting = {
+                "PREFIX": ["prefix iri", "prefix name"],
+                "BASE": ["base"],
+                "VERSION": ["version"],
+            }[word]
             return
         self.prologue = value == ";" and self.depth == 0
         self._count(kind, value, word)
@@ -242,16 +266,18 @@ class _Reader:
         """Give the waiting keyword this token, its target or a word of it (SILENT, NAMED)."""
         wanted = self.expecting.pop()
         if wanted == "silent":
-            if value.upper() == "SILENT":
+            if keyword(value) == "SILENT":
                 return True
             wanted = self.expecting.pop()
         elif wanted == "named":
             wanted = self.expecting.pop()
-            if value.upper() == "NAMED":
+            if keyword(value) == "NAMED":
                 self.expecting = ["FROM NAMED"]
                 return True
         if wanted == "prefix name":
             self.prefix_name = value.rstrip(":") if kind == "pname" else ""
+            return True
+        if wanted == "version":  # VERSION "1.2": the prologue goes on after it
             return True
         self.expecting.clear()
         target = self._target(kind, value)
@@ -272,8 +298,7 @@ class _Reader:
     def _target(self, kind: str, value: str) -> str | None:
         """The IRI a token names, as the engine resolves it; "?name" for a variable."""
         if kind == "iri":
-            target = sparql_text.iri(value)
-            return urljoin(self.base, target) if self.base else target
+            return _resolved(sparql_text.iri(value), self.base)
         if kind == "pname":
             prefix, _, local = value.partition(":")
             return self.prefixes.get(prefix, f"{prefix}:") + _LOCAL_ESCAPE.sub(r"\1", local)
@@ -323,6 +348,22 @@ class _Reader:
             self.result.collection = max(self.result.collection, group[1])
 
 
+def _resolved(reference: str, base: str) -> str:
+    """``reference`` resolved against ``base`` where that is certain to give what the engine
+    calls; otherwise an IRI that lies below no allowed prefix. An absolute IRI stands as it
+    is (urljoin would read ``http:x`` as relative), and dot segments in either are kept in
+    sight rather than resolved, since the engine may send them as written."""
+    if _SCHEME.match(reference) or not base:
+        return reference
+    if _DOT_SEGMENT.search(base) or _DOT_SEGMENT.search(reference):
+        return base + reference  # dot segments stay, and within() finds them
+    try:
+        return urljoin(base, reference)
+    except ValueError:  # not an IRI urllib can read (a bad IPv6 host): nothing is permitted
+        return reference
+
+
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 _LOCAL_ESCAPE = re.compile(r"\\(.)")
 
 
@@ -377,10 +418,10 @@ def within(iri: str, prefix: str) -> bool:
     >>> within("http://a.example/sparql/../admin", "http://a.example/sparql/")
     False
     """
-    if not iri.startswith(prefix) or _DOT_SEGMENT.search(urlsplit(iri).path):
+    if not iri.startswith(prefix) or _DOT_SEGMENT.search(iri):
         return False
     rest = iri[len(prefix) :]
     return not rest or prefix.endswith(("/", "#", "?")) or rest[0] in "/#?"
 
 
-_DOT_SEGMENT = re.compile(r"(?:^|/)(?:\.|%2e){1,2}(?:/|$)", re.IGNORECASE)
+_DOT_SEGMENT = re.compile(r"(?:^|/)(?:\.|%2e){1,2}(?:[/?#]|$)", re.IGNORECASE)

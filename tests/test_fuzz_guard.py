@@ -21,6 +21,10 @@ from pyoxigraph import NamedNode, Quad, QueryBoolean, Store
 from server.guard import GuardError, check, shape
 from tests.canary import Canary, canary
 
+# An operator's allowlist: a closed port (pyoxigraph will not even call port 9), so that the
+# guard's reading of prefixes and bases, not only of keywords, is what the oracle checks.
+ALLOWED = "http://127.0.0.1:9/allowed/"
+
 
 @pytest.fixture(scope="module")
 def bird() -> Iterator[Canary]:
@@ -50,6 +54,12 @@ def targets(draw: st.DrawFn, base: str) -> tuple[str, str]:
         (f"PREFIX:<{base}>\n", f":{local}"),
         (f"prefix:<{base}>", f":{local}"),
         (f"PREFIX : <http://allowed.example/> PREFIX:<{base}>\n", f":{local}"),
+        # An allowed prefix or base first, then redeclared in ways a reader may miss.
+        (f'PREFIX : <{ALLOWED}> VERSION "1.2" PREFIX : <{base}>\n', f":{local}"),
+        (f'BASE <{ALLOWED}> VERSION"1.2"BASE <{base}>\n', f"<{local}>"),
+        (f"PREFIX : <{ALLOWED}> PREFIX \u017filent: <{base}>\n", f"\u017filent:{local}"),
+        (f"BASE <{base}x//../{ALLOWED.split('/', 3)[3]}>\n", f"<{local}>"),
+        (f"BASE <{ALLOWED}>\n", f"<http:{base.removeprefix('http:')}{local}>"),
     ]
     return draw(st.sampled_from(forms))
 
@@ -60,12 +70,21 @@ def keywords(word: str) -> st.SearchStrategy[str]:
     )
 
 
-separators = st.sampled_from([" ", "\n", "\t", " #c\n", "\r\n  ", "\r", " #c\r", "#c\r\n"])
+separators = st.sampled_from([" ", "\n", "\t", " #c\n", "\r\n  ", "\r", " #c\r", "#c\r\n", "#>\n"])
 # pyoxigraph reads a keyword where its letters start, with nothing between it and what follows
 # (SERVICE:x, SERVICESILENT<x>), and after a literal glued to it (?o trueSERVICE:x).
 glue = st.one_of(st.just(""), separators)
 leads = st.sampled_from(
-    ["", "?a ?b true", "?a ?b false", "?a ?b 1e5", "?a ?b 7", "?a ?b 1.5", "# a comment ends at CR\r"]
+    [
+        "",
+        "?a ?b true",
+        "?a ?b false",
+        "?a ?b 1e5",
+        "?a ?b 7",
+        "?a ?b 1.5",
+        "# a comment ends at CR\r",
+        "BIND(1 AS ?lt) FILTER(?lt<?lt)",  # then SERVICE:x#> reads as an IRI to a careless reader
+    ]
 )
 decoys = st.sampled_from(
     [
@@ -88,6 +107,8 @@ desyncs = st.sampled_from(
         "BIND((1<2&&'>#'='') AS ?lt)",
         "BIND((1<2&&'>'='>') AS ?lt)",
         "BIND('a\\u0022b' AS ?decoy)",
+        "VALUES ?q {{ QQQq' }}".replace("QQQ", "'" * 3),  # a long string that a bad escape ends...
+        "#\\qQQQ\n".replace("QQQ", "'" * 3),  # ...here, to a reader that takes any escape
     ]
 )
 
@@ -172,7 +193,7 @@ def _run_unguarded(text: str) -> None:
 
 def _refused(text: str) -> bool:
     try:
-        check(shape(text), ())
+        check(shape(text), (), [ALLOWED])
     except GuardError:
         return True
     return False

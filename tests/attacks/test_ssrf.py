@@ -143,6 +143,47 @@ def test_the_allowlist_is_matched_after_prefix_expansion(allowing: Allowing, bir
         assert f"SERVICE <{bird.url}sparql> is refused" in reply.text
 
 
+# Found by the third outside re-test. Each mattered only with an allowlist, where the workers
+# keep the network and the guard alone decides: {allowed} is the allowed prefix, {evil} the
+# canary's, {dotted} a base whose dot segments the engine sends as written.
+ALLOWLIST_DESYNCS = {
+    "less-than-then-a-comment": "PREFIX : <{evil}> SELECT * {{ BIND(1 AS ?a) BIND(2 AS ?b) "
+    "FILTER(?a<?b)SERVICE:x#>\n{{}} }}",
+    "long-string-with-a-bad-escape": "SELECT * {{ VALUES ?x {{ QQQx' }} SERVICE <{evil}x> {{ }} #\\qQQQ\n}}",
+    "two-dot-groups-in-a-name": "PREFIX ex: <http://x/> PREFIX : <{evil}> "
+    "SELECT * {{ ?s ?p ex:a.b.SERVICE:x{{}} }}",
+    "version-then-prefix": 'PREFIX : <{allowed}> VERSION "1.2" PREFIX : <{evil}> '
+    "SELECT * {{ SERVICE :x {{}} }}",
+    "version-then-base": 'BASE <{allowed}> VERSION "1.2" BASE <{evil}> SELECT * {{ SERVICE <x> {{}} }}',
+    "base-with-dot-segments": "BASE <{dotted}> SELECT * {{ SERVICE <x> {{}} }}",
+    "long-s-for-silent": "PREFIX : <{allowed}> PREFIX \u017filent: <{evil}> "
+    "SELECT * {{ SERVICE \u017filent:x {{}} }}",
+    "dotless-i-for-silent": "PREFIX : <{allowed}> PREFIX s\u0131lent: <{evil}> "
+    "SELECT * {{ SERVICE s\u0131lent:x {{}} }}",
+    "http-without-slashes": "BASE <{allowed}> SELECT * {{ SERVICE <http:{evil_rest}x> {{}} }}",
+}
+
+
+@pytest.mark.parametrize("name", list(ALLOWLIST_DESYNCS))
+def test_what_the_engine_reads_apart_is_refused_under_an_allowlist(
+    allowing: Allowing, bird: Canary, name: str
+) -> None:
+    allowed = allowing.allowed
+    text = (
+        ALLOWLIST_DESYNCS[name]
+        .replace("QQQ", "'" * 3)
+        .format(
+            allowed=allowed,
+            evil=f"{bird.url}evil/",
+            dotted=allowed.replace("/allowed/", "/evil//../allowed/"),
+            evil_rest=f"{bird.url}evil/".removeprefix("http:"),
+        )
+    )
+    reply = _query(allowing.server, "direct", text)
+    assert reply.status == 400, (text, reply.text)
+    assert "is refused" in reply.text or "reads both" in reply.text, reply.text
+
+
 def test_dot_segments_do_not_leave_the_allowed_prefix(allowing: Allowing, bird: Canary) -> None:
     """Found by the outside re-test: ``<allowed/../evil>`` began with the allowed prefix, and a
     server that resolves dot segments would serve what is not allowed."""
