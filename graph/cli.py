@@ -36,7 +36,47 @@ _T = TypeVar("_T")
 FORMATS = ["table", "json", "csv", "tsv", "xml", "turtle", "ntriples"]
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """The command group whose own options may also follow the command (``eurasia-kg serve
+    --store DIR``), unless the command has an option of the same name (``load --base``)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, self._hoisted(args))
+
+    def _hoisted(self, args: list[str]) -> list[str]:
+        ours = {
+            name: not (param.is_flag or param.count)
+            for param in self.params
+            if isinstance(param, click.Option)
+            for name in (*param.opts, *param.secondary_opts)
+        }
+        at, i = None, 0
+        while i < len(args):  # the command: the first word that is no option's value
+            if args[i] in self.commands:
+                at = i
+                break
+            i += 2 if ours.get(args[i]) and "=" not in args[i] else 1
+        if at is None:
+            return args
+        command = self.commands[args[at]]
+        theirs = {name for param in command.params for name in getattr(param, "opts", ())}
+        before, after, rest = list(args[:at]), [args[at]], args[at + 1 :]
+        while rest:
+            arg = rest.pop(0)
+            name = arg.split("=", 1)[0]
+            if arg == "--":
+                after += [arg, *rest]
+                break
+            if name in ours and name not in theirs:
+                before.append(arg)
+                if ours[name] and "=" not in arg and rest:
+                    before.append(rest.pop(0))  # the option's value
+            else:
+                after.append(arg)
+        return before + after
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--store", help="Store directory, or the URL of a SPARQL 1.1 query endpoint [EURASIA_KG_STORE]."
 )

@@ -141,3 +141,30 @@ def test_version(env: dict[str, str]) -> None:
 
     done = run(env, "--version")
     assert done.returncode == 0 and done.stdout.strip() == f"eurasia-kg {version('eurasia-kg')}"
+
+
+def test_global_options_may_follow_the_command(env: dict[str, str], tmp_path: Path) -> None:
+    """``eurasia-kg query visits --store DIR`` as the README writes it; a command's own option
+    of the same name keeps its meaning (``load --base``)."""
+    store = str(tmp_path / "elsewhere")
+    built = run(env, "build", "--store", store)
+    assert built.returncode == 0, built.stderr
+    before = run(env, "--store", store, "query", "visits", "--format", "csv")
+    after = run(env, "query", "visits", "--format", "csv", "--store", store)
+    assert after.returncode == 0, after.stderr
+    assert after.stdout == before.stdout and "berdimuhamedov" in after.stdout
+
+
+@pytest.mark.parametrize(
+    ("given", "read"),
+    [
+        (["serve", "--store", "s", "--port", "1"], ["--store", "s", "serve", "--port", "1"]),
+        (["--store", "query", "build"], ["--store", "query", "build"]),  # a value, not the command
+        (["load", "f.nt", "--base", "http://x/"], ["load", "f.nt", "--base", "http://x/"]),  # load's own
+        (["export", "--store=s", "--", "--store"], ["--store=s", "export", "--", "--store"]),
+    ],
+)
+def test_global_options_are_read_before_the_command(given: list[str], read: list[str]) -> None:
+    from graph.cli import main
+
+    assert main._hoisted(given) == read  # type: ignore[attr-defined]
