@@ -19,6 +19,15 @@ from __future__ import annotations
 import errno
 import socket
 
+# Imported once, in the fork server the workers are forked from (graph.sandbox preloads
+# graph.worker, which imports this module): pyseccomp looks libseccomp up with ldconfig as it
+# is imported, which would cost every new worker a subprocess.
+try:
+    import pyseccomp as seccomp
+except (ImportError, RuntimeError, OSError) as error:  # RuntimeError: no libseccomp.so
+    seccomp = None
+    _MISSING = f"libseccomp is not available ({error}); on Debian: apt-get install libseccomp2"
+
 
 class NotIsolated(OSError):
     """The filter could not be installed (no libseccomp, or a kernel without seccomp)."""
@@ -34,12 +43,8 @@ def cut_off() -> None:
     >>> child = ctx.Process(target=_probe); child.start(); child.join(); child.exitcode
     0
     """
-    try:
-        import pyseccomp as seccomp  # noqa: PLC0415 - loads libseccomp through ctypes
-    except (ImportError, RuntimeError, OSError) as error:  # RuntimeError: no libseccomp.so
-        raise NotIsolated(
-            f"libseccomp is not available ({error}); on Debian: apt-get install libseccomp2"
-        ) from None
+    if seccomp is None:
+        raise NotIsolated(_MISSING)
     refuse = seccomp.ERRNO(errno.EACCES)
     try:
         rules = seccomp.SyscallFilter(defaction=seccomp.ALLOW)
