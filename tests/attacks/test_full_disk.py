@@ -94,17 +94,22 @@ class Reply:
     replayed: bool
 
 
-def post(server: LiveServer, n: int, triples: int = TRIPLES) -> Reply:
-    request = urllib.request.Request(  # noqa: S310 - loopback
+def keyed(server: LiveServer, data: bytes, key: str) -> urllib.request.Request:
+    """A Graph Store POST of ``data`` with the token and ``key`` as its Idempotency-Key."""
+    return urllib.request.Request(  # noqa: S310 - loopback
         server.store,
-        data=body(n, triples),
+        data=data,
         method="POST",
         headers={
             "Content-Type": "application/n-triples",
             "Authorization": f"Bearer {TOKEN}",
-            "Idempotency-Key": f"write-{n}",
+            "Idempotency-Key": key,
         },
     )
+
+
+def post(server: LiveServer, n: int, triples: int = TRIPLES) -> Reply:
+    request = keyed(server, body(n, triples), f"write-{n}")
     try:
         with urllib.request.urlopen(request, timeout=120) as response:  # noqa: S310
             headers, status, text = response.headers, response.status, response.read().decode()
@@ -198,16 +203,7 @@ def test_a_bad_idempotency_key_is_refused_and_changes_nothing(tmp_path: Path) ->
     make_store(tmp_path / "store", {"seed": 10})
     with eurasia_kg(tmp_path) as server:
         for bad in ["", "x" * 256, 'two"quotes"', "tab\there"]:
-            request = urllib.request.Request(  # noqa: S310 - loopback
-                server.store,
-                data=body(0),
-                method="POST",
-                headers={
-                    "Content-Type": "application/n-triples",
-                    "Authorization": f"Bearer {TOKEN}",
-                    "Idempotency-Key": bad,
-                },
-            )
+            request = keyed(server, body(0), bad)
             with pytest.raises(urllib.error.HTTPError) as refused:
                 urllib.request.urlopen(request, timeout=60)  # noqa: S310
             assert refused.value.code == 400
@@ -215,16 +211,7 @@ def test_a_bad_idempotency_key_is_refused_and_changes_nothing(tmp_path: Path) ->
         assert uploaded(server) == {}
         first = post(server, 0)
         assert first.status == 201
-        request = urllib.request.Request(  # noqa: S310 - the same key for another body
-            server.store,
-            data=body(1),
-            method="POST",
-            headers={
-                "Content-Type": "application/n-triples",
-                "Authorization": f"Bearer {TOKEN}",
-                "Idempotency-Key": "write-0",
-            },
-        )
+        request = keyed(server, body(1), "write-0")  # the same key for another body
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(request, timeout=60)  # noqa: S310
         assert refused.value.code == 422
